@@ -1,0 +1,8 @@
+"""The /api/v1/ namespace: each app contributes its routes."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("backend.scheduling.api.urls")),
+    path("", include("backend.plans.api.urls")),
+]

@@ -1,0 +1,42 @@
+"""Serializer fields that keep time honest: aware datetimes in, clinic-local out."""
+
+from django.utils.dateparse import parse_datetime
+from rest_framework import serializers
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """A datetime that must carry a UTC offset; a naive one is ambiguous and refused."""
+
+    default_error_messages = {
+        "naive": "Include a UTC offset, e.g. 2026-05-04T09:00:00-04:00.",
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is not None and parsed.tzinfo is None:
+                self.fail("naive")
+        return super().to_internal_value(value)
+
+
+class ClinicLocalMixin:
+    """Renders every datetime of an object in its clinic's zone (the API's promise).
+
+    DRF's DateTimeField converts to the *current* time zone on output, so the object's
+    clinic zone is made current while it is rendered.
+    """
+
+    def clinic_of(self, instance):
+        return instance.clinic
+
+    def to_representation(self, instance):
+        from django.utils import timezone
+
+        clinic = self.clinic_of(instance)
+        if clinic is None:
+            return super().to_representation(instance)
+        with timezone.override(clinic.zone):
+            return super().to_representation(instance)

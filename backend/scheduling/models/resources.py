@@ -1,0 +1,188 @@
+"""What a clinic schedules: rooms and their seats, staff and their hours, session types."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from .choices import RecoveryLocation, RoomKind, SeatKind, StaffRole, Weekday
+from .clinic import Clinic
+
+
+class Room(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="rooms")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=RoomKind.choices)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["clinic", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="room_unique_name_per_clinic"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Seat(models.Model):
+    """A recliner, chair or bed: the unit of capacity that must never be double-booked."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="seats")
+    name = models.CharField(max_length=80)
+    kind = models.CharField(max_length=20, choices=SeatKind.choices, default=SeatKind.CHAIR)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["room", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["room", "name"], name="seat_unique_name_per_room"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.room.name} / {self.name}"
+
+
+class Staff(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="staff")
+    name = models.CharField(max_length=160)
+    role = models.CharField(max_length=20, choices=StaffRole.choices)
+    email = models.EmailField(blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="staff_profile",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["clinic", "name"]
+        verbose_name_plural = "staff"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_role_display()})"
+
+
+class WorkingHours(models.Model):
+    """One working window on a weekday, in the clinic's wall-clock time."""
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    starts = models.TimeField()
+    ends = models.TimeField()
+
+    class Meta:
+        ordering = ["staff", "weekday", "starts"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends__gt=models.F("starts")),
+                name="working_hours_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weekday__gte=0, weekday__lte=6),
+                name="working_hours_weekday_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.starts:%H:%M}-{self.ends:%H:%M}"
+
+    def clean(self) -> None:
+        if self.starts is not None and self.ends is not None and self.ends <= self.starts:
+            raise ValidationError({"ends": "The working window must end after it starts."})
+
+
+class SessionType(models.Model):
+    """What one appointment is: how long it takes, its recovery, and what it needs.
+
+    A session type without a clinic is built in and shared by every clinic; a clinic can
+    add its own (or copy a built-in one to change its numbers).
+    """
+
+    clinic = models.ForeignKey(
+        Clinic,
+        on_delete=models.CASCADE,
+        related_name="session_types",
+        null=True,
+        blank=True,
+        help_text="Empty for the built-in types every clinic shares.",
+    )
+    slug = models.SlugField(max_length=80)
+    name = models.CharField(max_length=160)
+    is_dosing = models.BooleanField(
+        default=False,
+        help_text="A dosing session: needs cleared screening, at most one per patient per day.",
+    )
+    requires_rems = models.BooleanField(
+        default=False, help_text="Needs the patient's REMS enrollment on file (Spravato)."
+    )
+    in_room_minutes = models.PositiveIntegerField(
+        validators=[MinValueValidator(5), MaxValueValidator(12 * 60)]
+    )
+    recovery_minutes = models.PositiveIntegerField(
+        default=0, validators=[MaxValueValidator(12 * 60)]
+    )
+    recovery_location = models.CharField(
+        max_length=20, choices=RecoveryLocation.choices, default=RecoveryLocation.SAME_SEAT
+    )
+    min_monitoring_minutes = models.PositiveIntegerField(
+        default=0,
+        validators=[MaxValueValidator(12 * 60)],
+        help_text="Earliest discharge after the session starts, unless a clinician overrides.",
+    )
+    escort_required = models.BooleanField(
+        default=False, help_text="The patient may not drive home; an escort collects them."
+    )
+    room_kind = models.CharField(max_length=20, choices=RoomKind.choices)
+    staff_role = models.CharField(
+        max_length=20,
+        choices=StaffRole.choices,
+        blank=True,
+        help_text="Role of the staff member who runs the session; empty if none is needed.",
+    )
+    arrive_minutes_before = models.PositiveIntegerField(
+        default=15, validators=[MaxValueValidator(240)]
+    )
+    patient_instructions = models.TextField(
+        blank=True,
+        help_text="Practical instructions for the patient (fasting, what to bring). "
+        "No diagnosis or drug words: they appear in reminders and calendar feeds.",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "slug"],
+                name="session_type_unique_slug_per_clinic",
+            ),
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=models.Q(clinic__isnull=True),
+                name="session_type_unique_builtin_slug",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(in_room_minutes__gt=0),
+                name="session_type_in_room_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def recovery_in_same_seat(self) -> bool:
+        return self.recovery_location == RecoveryLocation.SAME_SEAT
+
+    def clean(self) -> None:
+        if self.room_kind == RoomKind.RECOVERY:
+            raise ValidationError({"room_kind": "Sessions take place in dosing or therapy rooms."})
+        total = (self.in_room_minutes or 0) + (self.recovery_minutes or 0)
+        if self.min_monitoring_minutes and self.min_monitoring_minutes > total:
+            raise ValidationError(
+                {"min_monitoring_minutes": "Cannot exceed the session plus its recovery."}
+            )
