@@ -5,6 +5,7 @@ working demo on SQLite.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -97,8 +98,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    # A file (not :memory:) so that tests with real threads share one database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_kap.sqlite3")}
+    # A file (not :memory:) so that tests with real threads and processes share one
+    # database; one per test run, so that parallel runs never share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"kap-test-{os.getpid()}.sqlite3")
+    }
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
@@ -129,7 +133,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Development and tests serve static files straight from the apps (no collectstatic).
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 # --- Email (reminders) ------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -84,13 +84,18 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, DomainError):
         return Response(exc.body(), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
-        data = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        data = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         return Response(_validation_body(data), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, exceptions.ValidationError):
         return Response(_validation_body(exc.detail), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, exceptions.ParseError):
         return Response(
-            {"detail": f"Malformed request body: {exc.detail}", "errors": {"body": [str(exc.detail)]}},
+            {
+                "detail": f"Malformed request body: {exc.detail}",
+                "errors": {"body": [str(exc.detail)]},
+            },
             status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, Http404):

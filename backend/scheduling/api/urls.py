@@ -1,5 +1,6 @@
-from rest_framework.routers import SimpleRouter
+from django.urls import include, path
 
-router = SimpleRouter()
-
-urlpatterns = router.urls
+urlpatterns = [
+    path("", include("backend.scheduling.api.resource_urls")),
+    path("", include("backend.scheduling.api.appointment_urls")),
+]

@@ -1,6 +1,7 @@
 """Appointments, the seat/staff holds they own, and their audit trail."""
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from .choices import ACTIVE_STATUSES, AppointmentStatus, HoldKind
@@ -16,7 +17,9 @@ class AppointmentQuerySet(models.QuerySet):
     def with_details(self):
         return self.select_related(
             "clinic", "patient", "session_type", "room", "seat", "staff"
-        ).prefetch_related("holds__seat__room")
+        ).prefetch_related(
+            models.Prefetch("holds", queryset=Hold.objects.select_related("seat__room"))
+        )
 
 
 class Appointment(models.Model):
@@ -146,7 +149,7 @@ class AppointmentEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     action = models.CharField(max_length=40)
-    changes = models.JSONField(default=dict, blank=True)
+    changes = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     note = models.TextField(blank=True)
 
     class Meta:

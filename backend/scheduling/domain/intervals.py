@@ -1,0 +1,202 @@
+"""Half-open time spans and per-resource timelines of busy spans.
+
+Every span is stored in UTC: comparing datetimes that share one tzinfo object is both correct
+across DST changes and much faster than comparing instants in different zones.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+
+def aware_to_utc(value: datetime, name: str = "value") -> datetime:
+    """The same instant in UTC; ValueError for naive datetimes, whose instant is unknowable."""
+    if not isinstance(value, datetime):
+        raise TypeError(f"{name} must be a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
+    return value.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """The half-open interval [start, end) between two aware instants, normalised to UTC."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        start = aware_to_utc(self.start, "start")
+        end = aware_to_utc(self.end, "end")
+        if end <= start:
+            raise ValueError(
+                f"A span must end after it starts: {start.isoformat()} .. {end.isoformat()}"
+            )
+        # Frozen: normalising to UTC in place is the only way to keep equality and hashing
+        # independent of the zone the caller happened to use.
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
+
+    @property
+    def minutes(self) -> float:
+        """Real elapsed minutes (a 09:00-17:00 local span is 480 even on a DST day)."""
+        return (self.end - self.start).total_seconds() / 60
+
+    def overlaps(self, other: Span) -> bool:
+        return self.start < other.end and other.start < self.end
+
+    def contains(self, other: Span) -> bool:
+        return self.start <= other.start and other.end <= self.end
+
+
+def spans_merge(spans: Iterable[Span]) -> list[Span]:
+    """Sorted, with overlapping and touching spans coalesced (touching spans leave no gap)."""
+    merged: list[Span] = []
+    for span in sorted(spans):
+        if merged and span.start <= merged[-1].end:
+            if span.end > merged[-1].end:
+                merged[-1] = Span(merged[-1].start, span.end)
+        else:
+            merged.append(span)
+    return merged
+
+
+def spans_intersect(a: Iterable[Span], b: Iterable[Span]) -> list[Span]:
+    """The instants covered by both collections, as merged spans."""
+    left, right = spans_merge(a), spans_merge(b)
+    result: list[Span] = []
+    i = j = 0
+    while i < len(left) and j < len(right):
+        start = max(left[i].start, right[j].start)
+        end = min(left[i].end, right[j].end)
+        if start < end:
+            result.append(Span(start, end))
+        if left[i].end <= right[j].end:
+            i += 1
+        else:
+            j += 1
+    return result
+
+
+def spans_subtract(spans: Iterable[Span], cuts: Iterable[Span]) -> list[Span]:
+    """The instants of ``spans`` not covered by any of ``cuts``, as merged spans."""
+    remaining = spans_merge(spans)
+    holes = spans_merge(cuts)
+    result: list[Span] = []
+    j = 0
+    for span in remaining:
+        cursor = span.start
+        # Holes are sorted and disjoint, so ones ending before this span can never matter again.
+        while j < len(holes) and holes[j].end <= cursor:
+            j += 1
+        k = j
+        while k < len(holes) and holes[k].start < span.end:
+            if holes[k].start > cursor:
+                result.append(Span(cursor, holes[k].start))
+            cursor = max(cursor, holes[k].end)
+            k += 1
+        if cursor < span.end:
+            result.append(Span(cursor, span.end))
+    return result
+
+
+def spans_total_minutes(spans: Iterable[Span]) -> float:
+    """Minutes covered by the union of the spans (overlaps count once)."""
+    return sum(span.minutes for span in spans_merge(spans))
+
+
+class Timeline:
+    """The busy spans of one resource (a seat, a staff member, a patient).
+
+    Input spans may overlap each other (a patient's appointments at two clinics, a planner's
+    tentative holds), so besides the spans themselves the timeline keeps their union as
+    disjoint, sorted blocks; freedom is then one bisect away.
+    """
+
+    __slots__ = ("_block_ends", "_block_starts", "_spans", "_starts")
+
+    def __init__(self, spans: Iterable[Span] = ()) -> None:
+        ordered = sorted(spans)
+        self._spans: list[Span] = ordered
+        self._starts: list[datetime] = [span.start for span in ordered]
+        blocks = spans_merge(ordered)
+        self._block_starts: list[datetime] = [block.start for block in blocks]
+        self._block_ends: list[datetime] = [block.end for block in blocks]
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+    def __iter__(self) -> Iterator[Span]:
+        return iter(list(self._spans))
+
+    def __repr__(self) -> str:
+        return f"Timeline({self._spans!r})"
+
+    @property
+    def blocks(self) -> list[Span]:
+        """The union of the busy spans as sorted, disjoint, non-touching spans."""
+        return [Span(s, e) for s, e in zip(self._block_starts, self._block_ends, strict=True)]
+
+    def is_free(self, span: Span) -> bool:
+        return self.is_free_between(span.start, span.end)
+
+    def is_free_between(self, start: datetime, end: datetime) -> bool:
+        """Like ``is_free`` without building a Span; hot loops pass UTC instants directly."""
+        i = bisect_right(self._block_starts, start)
+        if i and self._block_ends[i - 1] > start:
+            return False
+        return i == len(self._block_starts) or self._block_starts[i] >= end
+
+    def conflicts(self, span: Span) -> list[Span]:
+        """The busy spans overlapping ``span``, sorted."""
+        block_starts, block_ends = self._block_starts, self._block_ends
+        after = bisect_right(block_starts, span.start)
+        first = after - 1 if after and block_ends[after - 1] > span.start else after
+        last = bisect_left(block_starts, span.end)
+        if first >= last:
+            return []
+        # Every busy span lies inside exactly one block and starts within it, so only spans
+        # starting inside the overlapping blocks need a look.
+        lo = bisect_left(self._starts, block_starts[first])
+        hi = bisect_left(self._starts, block_ends[last - 1])
+        return [s for s in self._spans[lo:hi] if s.start < span.end and span.start < s.end]
+
+    def add(self, span: Span) -> None:
+        """Record a busy span even if it overlaps others; callers check ``is_free`` first."""
+        at = bisect_right(self._starts, span.start)
+        self._starts.insert(at, span.start)
+        self._spans.insert(at, span)
+        block_starts, block_ends = self._block_starts, self._block_ends
+        lo = bisect_left(block_ends, span.start)
+        hi = bisect_right(block_starts, span.end)
+        if lo < hi:
+            start = min(block_starts[lo], span.start)
+            end = max(block_ends[hi - 1], span.end)
+            block_starts[lo:hi] = [start]
+            block_ends[lo:hi] = [end]
+        else:
+            block_starts.insert(lo, span.start)
+            block_ends.insert(lo, span.end)
+
+    def remove(self, span: Span) -> None:
+        """Forget one occurrence of a span added earlier; ValueError if there is none."""
+        lo = bisect_left(self._starts, span.start)
+        hi = bisect_right(self._starts, span.start)
+        for at in range(lo, hi):
+            if self._spans[at] == span:
+                break
+        else:
+            raise ValueError(f"{span!r} is not in this timeline")
+        del self._spans[at]
+        del self._starts[at]
+        # Only the block that held the span can change; rebuild it from the spans left in it.
+        block = bisect_right(self._block_starts, span.start) - 1
+        block_start, block_end = self._block_starts[block], self._block_ends[block]
+        inner_lo = bisect_left(self._starts, block_start)
+        inner_hi = bisect_left(self._starts, block_end)
+        rebuilt = spans_merge(self._spans[inner_lo:inner_hi])
+        self._block_starts[block : block + 1] = [b.start for b in rebuilt]
+        self._block_ends[block : block + 1] = [b.end for b in rebuilt]

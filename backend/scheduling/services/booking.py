@@ -1,0 +1,465 @@
+"""Booking operations: book, reschedule and cancel one appointment.
+
+Each write follows fetch -> compute -> persist: validate the request against the rows it
+names, take row locks, load the calendar window into plain data, let the pure placement
+check decide, then write the appointment, its holds and an audit entry in the same
+transaction. The pure check is the same one availability search uses, so a slot offered
+on a quiet calendar is a slot that books.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from backend.common.errors import Conflict, InvalidInput
+from backend.scheduling.domain.availability import (
+    Clash,
+    Placement,
+    next_free_start,
+    placement_check,
+)
+from backend.scheduling.models import (
+    Appointment,
+    AppointmentStatus,
+    Hold,
+    HoldKind,
+    Patient,
+    Room,
+    Seat,
+    SessionType,
+    Staff,
+)
+from backend.scheduling.models.choices import ScreeningStatus
+
+from .audit import appointment_event_record, field_changes
+from .fetch import board_fetch, clinic_fetch, local_date_of, resources_fetch, spec_of
+from .locks import appointment_lock, resources_lock
+
+# Clashes that mean the requested time itself is wrong (400), not that someone else holds
+# the resources (409).
+INPUT_CLASHES = {"past", "hours", "closure"}
+
+
+@dataclass(frozen=True)
+class Escort:
+    name: str = ""
+    phone: str = ""
+
+
+def patient_eligibility_problems(patient: Patient, session_type: SessionType) -> list[str]:
+    """What stops this patient from having this session type, in words for the front desk."""
+    problems = []
+    if not patient.active:
+        problems.append(f"{patient.full_name} is not an active patient.")
+    if session_type.is_dosing and patient.screening_status != ScreeningStatus.CLEARED:
+        problems.append(
+            f"Screening for {patient.full_name} is "
+            f"{patient.get_screening_status_display().lower()}; dosing sessions need it cleared."
+        )
+    if session_type.requires_rems and patient.rems_enrolled_on is None:
+        problems.append(
+            f"{patient.full_name} has no REMS enrollment date on file; "
+            f"{session_type.name} needs it before the first dose."
+        )
+    return problems
+
+
+def _iso(value: datetime, clinic) -> str:
+    return value.astimezone(clinic.zone).isoformat()
+
+
+def clashes_as_conflicts(clashes: list[Clash], clinic) -> list[dict[str, Any]]:
+    return [
+        {
+            "resource": clash.resource,
+            "message": clash.message,
+            "busy": [
+                {"start": _iso(s.start, clinic), "end": _iso(s.end, clinic)} for s in clash.spans
+            ],
+        }
+        for clash in clashes
+    ]
+
+
+def clashes_raise(clashes: list[Clash], *, clinic, board, spec, start, now, staff_id) -> None:
+    """Turn a failed placement check into the right error: 400 for a bad time, else 409."""
+    bad_time = [c for c in clashes if c.resource in INPUT_CLASHES]
+    if bad_time:
+        raise InvalidInput("start", " ".join(c.message for c in bad_time))
+    nxt = next_free_start(board, spec, start, now=now, preferred_staff_id=staff_id)
+    detail = "This time is not free: " + " ".join(c.message for c in clashes)
+    if nxt is not None:
+        detail += f" The next free start is {_iso(nxt.start, clinic)}."
+    raise Conflict(
+        detail,
+        conflicts=clashes_as_conflicts(clashes, clinic),
+        extra={"next_free_start": _iso(nxt.start, clinic) if nxt is not None else None},
+    )
+
+
+def _integrity_conflict(exc: IntegrityError) -> Conflict | None:
+    text = str(exc)
+    if "hold_no_seat_overlap" in text:
+        return Conflict("A seat was taken by another booking at the same moment; try again.")
+    if "hold_no_staff_overlap" in text:
+        return Conflict("The staff member was booked by someone else at the same moment.")
+    return None
+
+
+def holds_create(appointment: Appointment, placement: Placement) -> list[Hold]:
+    holds = []
+    for kind, resource_id, span in placement.holds():
+        is_staff = kind == HoldKind.STAFF
+        holds.append(
+            Hold(
+                appointment=appointment,
+                kind=kind,
+                seat_id=None if is_staff else resource_id,
+                staff_id=resource_id if is_staff else None,
+                start=span.start,
+                end=span.end,
+            )
+        )
+    return Hold.objects.bulk_create(holds)
+
+
+def appointment_insert(
+    *,
+    placement: Placement,
+    patient: Patient,
+    session_type: SessionType,
+    actor,
+    now: datetime,
+    escort: Escort,
+    notes: str = "",
+    plan_id: int | None = None,
+    ordinal: int | None = None,
+) -> Appointment:
+    """Write one already-checked placement. Callers hold the locks and the transaction."""
+    appointment = Appointment.objects.create(
+        clinic_id=patient.clinic_id,
+        patient=patient,
+        session_type=session_type,
+        room_id=placement.seat.room_id,
+        seat_id=placement.seat.seat_id,
+        staff_id=placement.staff.staff_id if placement.staff else None,
+        start=placement.start,
+        end=placement.end,
+        recovery_end=placement.recovery_end,
+        escort_name=escort.name,
+        escort_phone=escort.phone,
+        notes=notes,
+        plan_id=plan_id,
+        ordinal=ordinal,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    holds_create(appointment, placement)
+    appointment_event_record(
+        appointment,
+        action="booked",
+        actor=actor,
+        at=now,
+        changes={"start": [None, placement.start], "seat": [None, placement.seat.label]},
+    )
+    return appointment
+
+
+def _validate_choice(session_type, patient, *, room=None, seat=None, staff=None) -> None:
+    clinic_id = patient.clinic_id
+    if session_type.clinic_id not in (None, clinic_id):
+        raise InvalidInput("session_type", "This session type belongs to another clinic.")
+    if not session_type.active:
+        raise InvalidInput("session_type", "This session type is no longer offered.")
+    if room is not None:
+        if room.clinic_id != clinic_id:
+            raise InvalidInput("room", "This room belongs to another clinic.")
+        if room.kind != session_type.room_kind:
+            raise InvalidInput(
+                "room",
+                f"{room.name} is a {room.get_kind_display().lower()} room; "
+                f"{session_type.name} needs a {session_type.get_room_kind_display().lower()} room.",
+            )
+        if not room.active:
+            raise InvalidInput("room", f"{room.name} is not in use.")
+    if seat is not None:
+        if room is not None and seat.room_id != room.id:
+            raise InvalidInput("seat", "This seat is not in the chosen room.")
+        if seat.room.clinic_id != clinic_id or seat.room.kind != session_type.room_kind:
+            raise InvalidInput("seat", "This seat cannot host this session type.")
+    if staff is not None:
+        if staff.clinic_id != clinic_id:
+            raise InvalidInput("staff", "This staff member works at another clinic.")
+        if not session_type.staff_role:
+            raise InvalidInput("staff", f"{session_type.name} needs no staff member.")
+        if staff.role != session_type.staff_role:
+            raise InvalidInput(
+                "staff",
+                f"{staff.name} is a {staff.get_role_display().lower()}; "
+                f"{session_type.name} needs a {session_type.get_staff_role_display().lower()}.",
+            )
+
+
+def _check_eligible(patient: Patient, session_type: SessionType) -> None:
+    problems = patient_eligibility_problems(patient, session_type)
+    if problems:
+        raise InvalidInput("patient", " ".join(problems))
+
+
+def appointment_book(
+    *,
+    actor,
+    patient: Patient,
+    session_type: SessionType,
+    start: datetime,
+    now: datetime,
+    staff: Staff | None = None,
+    room: Room | None = None,
+    seat: Seat | None = None,
+    escort: Escort | None = None,
+    notes: str = "",
+) -> Appointment:
+    """Book one session outside a plan, with every rule checked under locks."""
+    _validate_choice(session_type, patient, room=room, seat=seat, staff=staff)
+    _check_eligible(patient, session_type)
+    if escort is None or not escort.name:
+        escort = Escort(patient.escort_name, patient.escort_phone)
+    clinic = clinic_fetch(patient.clinic_id)
+    spec = spec_of(session_type)
+    day = local_date_of(clinic, start)
+    end_day = local_date_of(clinic, start + spec.total)
+    room_id = seat.room_id if seat is not None else (room.id if room is not None else None)
+    try:
+        with transaction.atomic():
+            resources = resources_fetch(clinic, [session_type], room_id=room_id)[session_type.id]
+            resources_lock(
+                patient_ids=[patient.id],
+                seat_ids=resources.seat_ids,
+                staff_ids=resources.staff_ids,
+            )
+            # Busy spans are read only now that the locks are ours, so no concurrent
+            # commit can slip between this read and the write below.
+            board = board_fetch(
+                clinic=clinic,
+                session_type=session_type,
+                date_from=day,
+                date_to=end_day,
+                patient=patient,
+                resources=resources,
+            )
+            staff_id = staff.id if staff else None
+            result = placement_check(
+                board,
+                spec,
+                start,
+                now=now,
+                preferred_staff_id=staff_id,
+                seat_id=seat.id if seat else None,
+            )
+            if (
+                staff is not None
+                and isinstance(result, Placement)
+                and (result.staff is None or result.staff.staff_id != staff.id)
+            ):
+                result = _staff_clash(result, staff)
+            if not isinstance(result, Placement):
+                clashes_raise(
+                    result,
+                    clinic=clinic,
+                    board=board,
+                    spec=spec,
+                    start=start,
+                    now=now,
+                    staff_id=staff_id,
+                )
+            return appointment_insert(
+                placement=result,
+                patient=patient,
+                session_type=session_type,
+                actor=actor,
+                now=now,
+                escort=escort,
+                notes=notes,
+            )
+    except IntegrityError as exc:
+        conflict = _integrity_conflict(exc)
+        if conflict is None:
+            raise
+        raise conflict from exc
+
+
+def _staff_clash(placement: Placement, staff: Staff) -> list[Clash]:
+    return [
+        Clash(
+            resource="staff",
+            message=f"{staff.name} is not working or not free "
+            f"{placement.start:%H:%M}-{placement.end:%H:%M} UTC.",
+            spans=(),
+        )
+    ]
+
+
+# Set by the plans app (AppConfig.ready) so that scheduling never imports plans: called
+# inside the reschedule transaction, it moves the later sessions of the appointment's plan.
+CascadeHandler = Callable[..., list[Appointment]]
+_cascade_handlers: list[CascadeHandler] = []
+
+
+def reschedule_cascade_register(handler: CascadeHandler) -> None:
+    if handler not in _cascade_handlers:
+        _cascade_handlers.append(handler)
+
+
+def _snapshot(appointment: Appointment) -> dict[str, Any]:
+    return {
+        "start": appointment.start,
+        "end": appointment.end,
+        "recovery_end": appointment.recovery_end,
+        "room": appointment.room_id,
+        "seat": appointment.seat_id,
+        "staff": appointment.staff_id,
+    }
+
+
+def appointment_move(
+    appointment: Appointment,
+    placement: Placement,
+    *,
+    actor,
+    now: datetime,
+    action: str = "rescheduled",
+    note: str = "",
+) -> Appointment:
+    """Write a checked new placement for an existing appointment (caller holds the locks)."""
+    before = _snapshot(appointment)
+    appointment.holds.all().delete()
+    appointment.start = placement.start
+    appointment.end = placement.end
+    appointment.recovery_end = placement.recovery_end
+    appointment.room_id = placement.seat.room_id
+    appointment.seat_id = placement.seat.seat_id
+    appointment.staff_id = placement.staff.staff_id if placement.staff else None
+    appointment.sequence += 1
+    appointment.save()
+    holds_create(appointment, placement)
+    appointment_event_record(
+        appointment,
+        action=action,
+        actor=actor,
+        at=now,
+        changes=field_changes(before, _snapshot(appointment)),
+        note=note,
+    )
+    return appointment
+
+
+def appointment_reschedule(
+    *,
+    actor,
+    appointment: Appointment,
+    start: datetime,
+    now: datetime,
+    staff: Staff | None = None,
+    room: Room | None = None,
+    cascade: bool = False,
+) -> tuple[Appointment, list[Appointment]]:
+    """Move one appointment (and with ``cascade`` the later sessions of its plan)."""
+    session_type = appointment.session_type
+    patient = appointment.patient
+    _validate_choice(session_type, patient, room=room, staff=staff)
+    clinic = clinic_fetch(appointment.clinic_id)
+    spec = spec_of(session_type)
+    try:
+        with transaction.atomic():
+            current = appointment_lock(appointment.id)
+            if current.status != AppointmentStatus.BOOKED:
+                raise Conflict(
+                    f"Only booked appointments can be moved; this one is "
+                    f"{current.get_status_display().lower()}.",
+                    extra={"status": current.status},
+                )
+            resources = resources_fetch(clinic, [session_type], room_id=room.id if room else None)[
+                session_type.id
+            ]
+            resources_lock(
+                patient_ids=[patient.id],
+                seat_ids=resources.seat_ids,
+                staff_ids=resources.staff_ids,
+            )
+            board = board_fetch(
+                clinic=clinic,
+                session_type=session_type,
+                date_from=local_date_of(clinic, start),
+                date_to=local_date_of(clinic, start + spec.total),
+                patient=patient,
+                exclude_appointment_ids=[current.id],
+                resources=resources,
+            )
+            staff_id = staff.id if staff else current.staff_id
+            result = placement_check(board, spec, start, now=now, preferred_staff_id=staff_id)
+            if (
+                staff is not None
+                and isinstance(result, Placement)
+                and (result.staff is None or result.staff.staff_id != staff.id)
+            ):
+                result = _staff_clash(result, staff)
+            if not isinstance(result, Placement):
+                clashes_raise(
+                    result,
+                    clinic=clinic,
+                    board=board,
+                    spec=spec,
+                    start=start,
+                    now=now,
+                    staff_id=staff_id,
+                )
+            old_start = current.start
+            moved = appointment_move(current, result, actor=actor, now=now)
+            cascaded: list[Appointment] = []
+            if cascade and moved.plan_id is not None:
+                for handler in _cascade_handlers:
+                    cascaded.extend(
+                        handler(appointment=moved, old_start=old_start, actor=actor, now=now)
+                    )
+            return moved, cascaded
+    except IntegrityError as exc:
+        conflict = _integrity_conflict(exc)
+        if conflict is None:
+            raise
+        raise conflict from exc
+
+
+CANCELLABLE = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
+
+
+def appointment_cancel(
+    *, actor, appointment: Appointment, reason: str, now: datetime
+) -> Appointment:
+    """Cancel, keeping the row (who, when, why) and freeing its seats and staff."""
+    with transaction.atomic():
+        current = appointment_lock(appointment.id)
+        if current.status not in CANCELLABLE:
+            raise Conflict(
+                f"This appointment is {current.get_status_display().lower()} and cannot be "
+                "cancelled.",
+                extra={"status": current.status},
+            )
+        before_status = current.status
+        current.status = AppointmentStatus.CANCELLED
+        current.cancel_reason = reason
+        current.cancelled_at = now
+        current.cancelled_by = actor if actor is not None and actor.is_authenticated else None
+        current.sequence += 1
+        current.save()
+        current.holds.update(active=False)
+        appointment_event_record(
+            current,
+            action="cancelled",
+            actor=actor,
+            at=now,
+            changes={"status": [before_status, AppointmentStatus.CANCELLED]},
+            note=reason,
+        )
+        return current

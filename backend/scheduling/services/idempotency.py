@@ -1,0 +1,73 @@
+"""Idempotency keys: a retried booking returns the first answer and books nothing new.
+
+A key is claimed (committed at once, outside the booking's transaction) before the work
+starts, so a retry that arrives while the first request still runs sees it in progress.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from backend.scheduling.models import IdempotencyKey
+
+# Keys are honoured for at least this long; older ones may be purged and reused.
+KEY_RETENTION = timedelta(hours=24)
+MAX_KEY_LENGTH = 255
+
+
+def request_fingerprint(method: str, path: str, body: Any) -> str:
+    canonical = json.dumps(
+        {"method": method, "path": path, "body": body}, sort_keys=True, default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Claim:
+    record: IdempotencyKey
+    fresh: bool
+
+
+def idempotency_claim(*, user, key: str, endpoint: str, fingerprint: str, now: datetime) -> Claim:
+    """Claim ``key`` for this request, or return the earlier request's record."""
+    for _ in range(2):
+        try:
+            with transaction.atomic():
+                record = IdempotencyKey.objects.create(
+                    user=user,
+                    key=key,
+                    endpoint=endpoint,
+                    request_hash=fingerprint,
+                    created_at=now,
+                )
+            return Claim(record, fresh=True)
+        except IntegrityError:
+            record = IdempotencyKey.objects.filter(user=user, key=key).first()
+            if record is None:
+                continue  # purged between our insert and read: try once more
+            if record.created_at < now - KEY_RETENTION:
+                record.delete()
+                continue
+            return Claim(record, fresh=False)
+    raise RuntimeError("could not claim idempotency key")  # pragma: no cover
+
+
+def idempotency_complete(record: IdempotencyKey, *, status: int, body: Any) -> None:
+    record.state = IdempotencyKey.COMPLETED
+    record.response_status = status
+    record.response_body = body
+    record.save(update_fields=["state", "response_status", "response_body"])
+
+
+def idempotency_release(record: IdempotencyKey) -> None:
+    """Forget a claim whose request failed unexpectedly, so a retry can run again."""
+    IdempotencyKey.objects.filter(pk=record.pk).delete()
+
+
+def idempotency_purge(*, now: datetime) -> int:
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=now - KEY_RETENTION).delete()
+    return deleted

@@ -1,0 +1,55 @@
+"""Fixtures shared by every test: role users, API clients and a clinic that is open."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from backend.scheduling.models import Role
+from tests.factories import ClinicFactory, UserFactory
+
+
+@pytest.fixture
+def front_desk_user(db):
+    return UserFactory(username="frontdesk", roles=[Role.FRONT_DESK])
+
+
+@pytest.fixture
+def clinician_user(db):
+    return UserFactory(username="clinician", roles=[Role.CLINICIAN])
+
+
+@pytest.fixture
+def manager_user(db):
+    return UserFactory(username="manager", roles=[Role.MANAGER])
+
+
+def _client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
+
+
+@pytest.fixture
+def api():
+    """An API client that has not logged in."""
+    return APIClient()
+
+
+@pytest.fixture
+def front_desk_api(front_desk_user):
+    return _client_for(front_desk_user)
+
+
+@pytest.fixture
+def clinician_api(clinician_user):
+    return _client_for(clinician_user)
+
+
+@pytest.fixture
+def manager_api(manager_user):
+    return _client_for(manager_user)
+
+
+@pytest.fixture
+def clinic(db):
+    """A clinic in America/New_York, open Monday to Friday 08:00-18:00."""
+    return ClinicFactory(with_hours=True)

@@ -1,0 +1,267 @@
+"""factory-boy factories for every model.
+
+They create exactly the row asked for and what it needs to exist: no opening hours, seats
+or holds appear unless asked (``ClinicFactory(with_hours=True)``,
+``RoomFactory(seats=2)``). Appointment and hold factories write rows directly, with no
+booking rules or overlap checks: they are for read tests, not for booking.
+"""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import factory
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+from rest_framework.authtoken.models import Token
+
+from backend.scheduling.models import (
+    Appointment,
+    AppointmentEvent,
+    AppointmentStatus,
+    Clinic,
+    Closure,
+    Hold,
+    HoldKind,
+    IdempotencyKey,
+    OpeningHours,
+    Patient,
+    RecoveryLocation,
+    Room,
+    RoomKind,
+    ScreeningStatus,
+    Seat,
+    SeatKind,
+    SessionType,
+    Staff,
+    StaffRole,
+    WorkingHours,
+)
+
+WEEKDAYS = range(5)  # Monday to Friday
+OPENS = dt.time(8, 0)
+CLOSES = dt.time(18, 0)
+
+
+def add_opening_hours(clinic, weekdays=WEEKDAYS, opens=OPENS, closes=CLOSES):
+    """Opens ``clinic`` on ``weekdays`` (Monday = 0) from ``opens`` to ``closes``."""
+    return OpeningHours.objects.bulk_create(
+        OpeningHours(clinic=clinic, weekday=day, opens=opens, closes=closes) for day in weekdays
+    )
+
+
+class UserFactory(DjangoModelFactory):
+    """A user; ``roles=["manager"]`` puts them in those role groups."""
+
+    class Meta:
+        model = "auth.User"
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    password = factory.django.Password("kap-test-password")
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        if not create or not extracted:
+            return
+        for name in extracted:
+            group, _ = Group.objects.get_or_create(name=name)
+            self.groups.add(group)
+
+
+class TokenFactory(DjangoModelFactory):
+    class Meta:
+        model = Token
+
+    user = factory.SubFactory(UserFactory)
+
+
+class ClinicFactory(DjangoModelFactory):
+    """A clinic in America/New_York; ``with_hours=True`` opens it Mon-Fri 08:00-18:00."""
+
+    class Meta:
+        model = Clinic
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+    slug = factory.Sequence(lambda n: f"clinic-{n}")
+    timezone = "America/New_York"
+    address = "1 Harbor Street"
+
+    @factory.post_generation
+    def with_hours(self, create, extracted, **kwargs):
+        if create and extracted:
+            add_opening_hours(self)
+
+
+class OpeningHoursFactory(DjangoModelFactory):
+    class Meta:
+        model = OpeningHours
+
+    clinic = factory.SubFactory(ClinicFactory)
+    weekday = 0
+    opens = OPENS
+    closes = CLOSES
+
+
+class ClosureFactory(DjangoModelFactory):
+    class Meta:
+        model = Closure
+
+    clinic = factory.SubFactory(ClinicFactory)
+    start_date = dt.date(2026, 12, 24)
+    end_date = dt.date(2026, 12, 26)
+    reason = "Holidays"
+
+
+class RoomFactory(DjangoModelFactory):
+    """A dosing room; ``seats=N`` adds N recliners named "Seat 1".."Seat N"."""
+
+    class Meta:
+        model = Room
+        skip_postgeneration_save = True
+
+    clinic = factory.SubFactory(ClinicFactory)
+    name = factory.Sequence(lambda n: f"Room {n}")
+    kind = RoomKind.DOSING
+
+    @factory.post_generation
+    def seats(self, create, extracted, **kwargs):
+        if create and extracted:
+            Seat.objects.bulk_create(
+                Seat(room=self, name=f"Seat {i}", kind=SeatKind.RECLINER)
+                for i in range(1, extracted + 1)
+            )
+
+
+class SeatFactory(DjangoModelFactory):
+    class Meta:
+        model = Seat
+
+    room = factory.SubFactory(RoomFactory)
+    name = factory.Sequence(lambda n: f"Seat {n}")
+    kind = SeatKind.RECLINER
+
+
+class StaffFactory(DjangoModelFactory):
+    class Meta:
+        model = Staff
+
+    clinic = factory.SubFactory(ClinicFactory)
+    name = factory.Sequence(lambda n: f"Staff Member {n}")
+    role = StaffRole.NURSE
+    email = factory.Sequence(lambda n: f"staff{n}@example.org")
+
+
+class WorkingHoursFactory(DjangoModelFactory):
+    class Meta:
+        model = WorkingHours
+
+    staff = factory.SubFactory(StaffFactory)
+    weekday = 0
+    starts = dt.time(9, 0)
+    ends = dt.time(17, 0)
+
+
+class PatientFactory(DjangoModelFactory):
+    """A patient whose screening is pending; the ``cleared`` trait clears it."""
+
+    class Meta:
+        model = Patient
+
+    class Params:
+        cleared = factory.Trait(
+            screening_status=ScreeningStatus.CLEARED,
+            screening_date=dt.date(2026, 1, 5),
+        )
+        rems = factory.Trait(rems_enrolled_on=dt.date(2026, 1, 6))
+
+    clinic = factory.SubFactory(ClinicFactory)
+    first_name = factory.Sequence(lambda n: f"Pat{n}")
+    last_name = factory.Sequence(lambda n: f"Patient{n}")
+    date_of_birth = dt.date(1980, 5, 17)
+    email = factory.LazyAttribute(lambda p: f"{p.first_name.lower()}@example.org")
+    phone = "+1 555 0100"
+    escort_name = "Sam Escort"
+    escort_phone = "+1 555 0199"
+    screening_status = ScreeningStatus.PENDING
+
+
+class SessionTypeFactory(DjangoModelFactory):
+    """A clinic's own dosing session type: 60 minutes in the room, 60 minutes recovery."""
+
+    class Meta:
+        model = SessionType
+
+    clinic = factory.SubFactory(ClinicFactory)
+    slug = factory.Sequence(lambda n: f"session-type-{n}")
+    name = factory.Sequence(lambda n: f"Session type {n}")
+    is_dosing = True
+    in_room_minutes = 60
+    recovery_minutes = 60
+    recovery_location = RecoveryLocation.SAME_SEAT
+    min_monitoring_minutes = 90
+    escort_required = True
+    room_kind = RoomKind.DOSING
+    staff_role = StaffRole.NURSE
+
+
+class AppointmentFactory(DjangoModelFactory):
+    """A booked appointment row (no holds, no checks) on 2026-05-04 09:00 New York time."""
+
+    class Meta:
+        model = Appointment
+
+    clinic = factory.SubFactory(ClinicFactory)
+    patient = factory.SubFactory(PatientFactory, clinic=factory.SelfAttribute("..clinic"))
+    session_type = factory.SubFactory(SessionTypeFactory, clinic=factory.SelfAttribute("..clinic"))
+    room = factory.SubFactory(RoomFactory, clinic=factory.SelfAttribute("..clinic"))
+    seat = factory.SubFactory(SeatFactory, room=factory.SelfAttribute("..room"))
+    staff = None
+    start = dt.datetime(2026, 5, 4, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+    end = factory.LazyAttribute(
+        lambda a: a.start + dt.timedelta(minutes=a.session_type.in_room_minutes)
+    )
+    recovery_end = factory.LazyAttribute(
+        lambda a: a.end + dt.timedelta(minutes=a.session_type.recovery_minutes)
+    )
+    status = AppointmentStatus.BOOKED
+
+
+class HoldFactory(DjangoModelFactory):
+    """A session hold on the appointment's seat over its in-room span."""
+
+    class Meta:
+        model = Hold
+
+    appointment = factory.SubFactory(AppointmentFactory)
+    kind = HoldKind.SESSION
+    seat = factory.SelfAttribute("appointment.seat")
+    staff = None
+    start = factory.SelfAttribute("appointment.start")
+    end = factory.SelfAttribute("appointment.end")
+    active = True
+
+
+class AppointmentEventFactory(DjangoModelFactory):
+    class Meta:
+        model = AppointmentEvent
+
+    appointment = factory.SubFactory(AppointmentFactory)
+    at = factory.LazyFunction(timezone.now)
+    actor = None
+    action = "booked"
+    changes = factory.LazyFunction(dict)
+
+
+class IdempotencyKeyFactory(DjangoModelFactory):
+    class Meta:
+        model = IdempotencyKey
+
+    user = factory.SubFactory(UserFactory)
+    key = factory.Sequence(lambda n: f"key-{n}")
+    endpoint = "POST /api/v1/appointments/"
+    request_hash = "0" * 64
+    state = IdempotencyKey.IN_PROGRESS
+    created_at = factory.LazyFunction(timezone.now)
