@@ -44,8 +44,7 @@ class StaffFilter(filters.FilterSet):
 class PatientFilter(filters.FilterSet):
     search = filters.CharFilter(
         method="filter_search",
-        help_text="Part of the name, case-insensitive: first, last, 'first last' or "
-        "'last, first'.",
+        help_text="Part of the name, case-insensitive: first, last, 'first last' or 'last, first'.",
     )
 
     class Meta:

@@ -8,6 +8,7 @@ broken rule is a 400 naming the field and never an ``IntegrityError`` (a 500).
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from collections import defaultdict
 from itertools import pairwise
 from typing import Any, ClassVar
@@ -89,9 +90,7 @@ class ModelCleanMixin:
         try:
             candidate.full_clean(exclude=exclude)
         except DjangoValidationError as exc:
-            raise serializers.ValidationError(
-                _errors_by_field(exc, self.unique_messages)
-            ) from exc
+            raise serializers.ValidationError(_errors_by_field(exc, self.unique_messages)) from exc
         return attrs
 
     def _refuse_immutable_changes(self, attrs: dict[str, Any]) -> None:
@@ -377,6 +376,33 @@ class StaffSerializer(ModelCleanMixin, serializers.ModelSerializer):
 # --- Patients --------------------------------------------------------------------------
 
 
+PATIENT_PAST_DATES = ("date_of_birth", "screening_date", "rems_enrolled_on")
+
+
+def patient_rule_errors(
+    *,
+    clinic: Clinic,
+    screening_status: str,
+    screening_date: dt.date | None,
+    new_dates: dict[str, dt.date | None],
+) -> dict[str, list[str]]:
+    """Errors by field for a patient's eligibility facts (shared with the admin form).
+
+    Only ``new_dates`` (the dates being written) are checked against the clinic's local
+    today, so editing a phone number never trips over a stored date.
+    """
+    errors: dict[str, list[str]] = {}
+    if screening_status == ScreeningStatus.CLEARED and not screening_date:
+        errors["screening_date"] = ["A cleared screening needs the date it was done."]
+    today = timezone.now().astimezone(clinic.zone).date()
+    for name, day in new_dates.items():
+        if day is not None and day > today:
+            errors.setdefault(name, []).append(
+                f"Cannot be in the future (today is {today.isoformat()} at the clinic)."
+            )
+    return errors
+
+
 class PatientSerializer(ModelCleanMixin, serializers.ModelSerializer):
     """A patient: contact details, default escort and the eligibility facts booking checks.
 
@@ -415,16 +441,12 @@ class PatientSerializer(ModelCleanMixin, serializers.ModelSerializer):
                 return attrs[name]
             return getattr(self.instance, name) if self.instance is not None else None
 
-        errors: dict[str, list[str]] = {}
-        if value("screening_status") == ScreeningStatus.CLEARED and not value("screening_date"):
-            errors["screening_date"] = ["A cleared screening needs the date it was done."]
-        today = timezone.now().astimezone(value("clinic").zone).date()
-        for name in ("date_of_birth", "screening_date", "rems_enrolled_on"):
-            day = attrs.get(name)
-            if day is not None and day > today:
-                errors.setdefault(name, []).append(
-                    f"Cannot be in the future (today is {today.isoformat()} at the clinic)."
-                )
+        errors = patient_rule_errors(
+            clinic=value("clinic"),
+            screening_status=value("screening_status"),
+            screening_date=value("screening_date"),
+            new_dates={name: attrs[name] for name in PATIENT_PAST_DATES if name in attrs},
+        )
         if errors:
             raise serializers.ValidationError(errors)
         return attrs

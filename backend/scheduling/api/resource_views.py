@@ -30,10 +30,9 @@ def _plural(count: int, model: type[Model]) -> str:
     return f"{count} {meta.verbose_name if count == 1 else meta.verbose_name_plural}"
 
 
-def _in_use_conflict(instance: Model, exc: ProtectedError) -> Conflict:
+def _in_use_conflict(instance: Model, exc: ProtectedError, what: str) -> Conflict:
     counts = Counter(type(obj) for obj in exc.protected_objects)
     references = sorted(counts.items(), key=lambda item: item[0]._meta.model_name)
-    what = instance._meta.verbose_name
     detail = f"This {what} cannot be deleted: it is referenced by " + " and ".join(
         _plural(count, model) for model, count in references
     )
@@ -55,9 +54,7 @@ def _crud_schema(resource: str, plural: str):
         create=extend_schema(summary=f"Create a {resource}", responses={400: BAD_INPUT}),
         update=extend_schema(summary=f"Replace a {resource}", responses={400: BAD_INPUT}),
         partial_update=extend_schema(summary=f"Update a {resource}", responses={400: BAD_INPUT}),
-        destroy=extend_schema(
-            summary=f"Delete a {resource}", responses={204: None, 409: IN_USE}
-        ),
+        destroy=extend_schema(summary=f"Delete a {resource}", responses={204: None, 409: IN_USE}),
     )
 
 
@@ -65,13 +62,16 @@ class ResourceViewSet(viewsets.ModelViewSet):
     """Deleting what appointments (or patients) still refer to is a 409, not a 500."""
 
     write_roles: ClassVar[tuple[str, ...]] = (Role.MANAGER,)
+    # What one row is called in messages.
+    noun: ClassVar[str] = ""
 
     def perform_destroy(self, instance: Model) -> None:
         try:
             with transaction.atomic():
                 instance.delete()
         except ProtectedError as exc:
-            raise _in_use_conflict(instance, exc) from exc
+            noun = self.noun or str(instance._meta.verbose_name)
+            raise _in_use_conflict(instance, exc, noun) from exc
 
 
 @_crud_schema("clinic", "clinics")
@@ -110,6 +110,8 @@ class SeatViewSet(ResourceViewSet):
 @_crud_schema("staff member", "staff")
 class StaffViewSet(ResourceViewSet):
     """Staff members with their role and weekly working hours."""
+
+    noun = "staff member"
 
     queryset = Staff.objects.prefetch_related("working_hours")
     serializer_class = serializers.StaffSerializer

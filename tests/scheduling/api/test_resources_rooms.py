@@ -60,9 +60,7 @@ def test_room_duplicate_seat_names_are_refused(manager_api, clinic):
     response = manager_api.post(URL, payload, format="json")
 
     assert response.status_code == 400
-    assert response.json()["errors"]["seats"] == [
-        "Seat names must be unique within the room: R1."
-    ]
+    assert response.json()["errors"]["seats"] == ["Seat names must be unique within the room: R1."]
     assert Room.objects.count() == 0
     assert Seat.objects.count() == 0
 
