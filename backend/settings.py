@@ -34,7 +34,7 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not (DEBUG or TESTING):
         raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for local development).")
-    SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
+    SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -181,6 +181,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RoomKindEnum": "backend.scheduling.models.choices.RoomKind",
+        "SeatKindEnum": "backend.scheduling.models.choices.SeatKind",
+        "HoldKindEnum": "backend.scheduling.models.choices.HoldKind",
+        "StaffRoleEnum": "backend.scheduling.models.choices.StaffRole",
+        "AppointmentStatusEnum": "backend.scheduling.models.choices.AppointmentStatus",
+        "ScreeningStatusEnum": "backend.scheduling.models.choices.ScreeningStatus",
+        "RecoveryLocationEnum": "backend.scheduling.models.choices.RecoveryLocation",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------

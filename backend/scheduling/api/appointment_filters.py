@@ -8,6 +8,8 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from backend.scheduling.models import Appointment, AppointmentStatus, Clinic
 
@@ -37,7 +39,10 @@ class DateOrDateTimeField(forms.CharField):
         return parsed
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class DateOrDateTimeFilter(django_filters.Filter):
+    """``YYYY-MM-DD`` (a clinic-local day) or an ISO 8601 datetime with offset."""
+
     field_class = DateOrDateTimeField
 
 

@@ -166,7 +166,9 @@ class Timeline:
 
     def add(self, span: Span) -> None:
         """Record a busy span even if it overlaps others; callers check ``is_free`` first."""
-        at = bisect_right(self._starts, span.start)
+        # Keep spans in full (start, end) order, as __init__ sorts them, so conflicts()
+        # returns them sorted even when two spans share a start.
+        at = bisect_right(self._spans, span)
         self._starts.insert(at, span.start)
         self._spans.insert(at, span)
         block_starts, block_ends = self._block_starts, self._block_ends

@@ -122,7 +122,9 @@ class Hold(models.Model):
             models.Index(fields=["staff", "start"], name="hold_staff_start"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="hold_end_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="hold_end_after_start"
+            ),
             models.CheckConstraint(
                 condition=(
                     models.Q(kind=HoldKind.STAFF, staff__isnull=False, seat__isnull=True)

@@ -73,6 +73,7 @@ class Resources:
     session_seats: list[SeatRef]
     recovery_seats: list[SeatRef]
     staff: list[StaffRef]
+    seat_noun: str = "seat"
 
     @property
     def seat_ids(self) -> list[int]:
@@ -134,7 +135,9 @@ def resources_fetch(
             else []
         )
         staff = [staff_refs[s.id] for s in staff_rows if s.role == st.staff_role]
-        result[st.id] = Resources(session_seats, recovery_seats, staff)
+        kinds_here = [s.kind for s in seats if s.room.kind == st.room_kind]
+        noun = max(set(kinds_here), key=kinds_here.count) if kinds_here else "seat"
+        result[st.id] = Resources(session_seats, recovery_seats, staff, seat_noun=noun)
     return result
 
 

@@ -287,3 +287,11 @@ def test_timeline_is_free_between_matches_is_free():
 
     assert timeline.is_free_between(at(9, 30), at(11)) is False
     assert timeline.is_free_between(at(10), at(11)) is True
+
+
+def test_timeline_add_keeps_spans_sharing_a_start_in_order():
+    timeline = Timeline([Span(at(9), at(11))])
+
+    timeline.add(Span(at(9), at(10)))
+
+    assert timeline.conflicts(Span(at(8), at(12))) == [Span(at(9), at(10)), Span(at(9), at(11))]

@@ -1,0 +1,76 @@
+"""Treatment plans: a template applied to one patient, and its planned sessions."""
+
+from django.conf import settings
+from django.db import models
+
+from backend.scheduling.models import Appointment, Clinic, Patient, SessionType, Staff
+
+from .templates import PlanTemplate
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    BOOKED = "booked", "Booked"
+    CANCELLED = "cancelled", "Cancelled"
+    COMPLETED = "completed", "Completed"
+
+
+class TreatmentPlan(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="plans")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="plans")
+    template = models.ForeignKey(PlanTemplate, on_delete=models.PROTECT, related_name="plans")
+    start_date = models.DateField(help_text="Clinic-local date the course starts.")
+    pref_weekdays = models.JSONField(
+        default=list, blank=True, help_text="Allowed weekdays, 0 = Monday; empty = any."
+    )
+    pref_earliest = models.TimeField(null=True, blank=True)
+    pref_latest = models.TimeField(null=True, blank=True)
+    pref_staff = models.ForeignKey(
+        Staff, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    extra_horizon_weeks = models.PositiveSmallIntegerField(
+        default=0, help_text="Weeks added to open-ended phases by extending the plan."
+    )
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    booked_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["patient", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.template} for {self.patient} from {self.start_date}"
+
+
+class PlannedSession(models.Model):
+    """One session of a plan; points at the appointment that currently fills it.
+
+    When a session is cancelled or missed, its make-up appointment replaces the pointer;
+    earlier appointments keep ``plan_id`` and ``ordinal``, so the history stays whole.
+    """
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="sessions")
+    ordinal = models.PositiveSmallIntegerField()
+    phase_key = models.SlugField(max_length=40)
+    phase_name = models.CharField(max_length=80)
+    session_type = models.ForeignKey(SessionType, on_delete=models.PROTECT, related_name="+")
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["plan", "ordinal"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "ordinal"], name="planned_session_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} #{self.ordinal} {self.phase_name}"

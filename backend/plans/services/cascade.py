@@ -1,0 +1,2 @@
+def plan_reschedule_cascade(*, appointment, old_start, actor, now):
+    return []
