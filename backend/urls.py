@@ -11,4 +11,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("backend.api_urls")),
+    # Public pages: the URL's unguessable token is the credential, no login.
+    path("feeds/", include("backend.scheduling.public.feed_urls")),
+    path("ride/", include("backend.scheduling.public.ride_urls")),
+    # Staff pages (login required).
+    path("reports/", include("backend.scheduling.pages.report_urls")),
 ]

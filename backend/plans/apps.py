@@ -1,6 +1,14 @@
 from django.apps import AppConfig
 
 
+def _reschedule_cascade(**kwargs):
+    # Imported on first use: the services pull in the engine and models, which must not
+    # load while the app registry is still being populated.
+    from backend.plans.services.cascade import plan_reschedule_cascade
+
+    return plan_reschedule_cascade(**kwargs)
+
+
 class PlansConfig(AppConfig):
     name = "backend.plans"
     label = "plans"
@@ -8,7 +16,6 @@ class PlansConfig(AppConfig):
 
     def ready(self) -> None:
         # Scheduling never imports plans; plans plugs its cascade into reschedule here.
-        from backend.plans.services.cascade import plan_reschedule_cascade
         from backend.scheduling.services.booking import reschedule_cascade_register
 
-        reschedule_cascade_register(plan_reschedule_cascade)
+        reschedule_cascade_register(_reschedule_cascade)

@@ -1,5 +1,9 @@
 from rest_framework.routers import SimpleRouter
 
+from .views import PlanTemplateViewSet, PlanViewSet
+
 router = SimpleRouter()
+router.register("plan-templates", PlanTemplateViewSet, basename="plan-template")
+router.register("plans", PlanViewSet, basename="plan")
 
 urlpatterns = router.urls

@@ -1,2 +1,91 @@
-def plan_reschedule_cascade(*, appointment, old_start, actor, now):
-    return []
+"""Reschedule with cascade: move the later sessions of a plan as little as the cadence needs.
+
+Registered with scheduling's reschedule (see PlansConfig.ready) and called inside its
+transaction, after the moved appointment has its new holds.
+"""
+
+from datetime import datetime
+
+from backend.common.errors import Conflict
+from backend.plans.engine.cascade import plan_cascade
+from backend.plans.models import TreatmentPlan
+from backend.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
+from backend.scheduling.services.booking import appointment_move
+from backend.scheduling.services.locks import resources_lock
+
+from .fetch import plan_resources_fetch, plan_world_fetch, preferences_of
+from .plans import unplaced_conflicts
+
+
+def plan_reschedule_cascade(
+    *, appointment: Appointment, old_start: datetime, actor, now: datetime
+) -> list[Appointment]:
+    plan = TreatmentPlan.objects.select_related("patient").filter(pk=appointment.plan_id).first()
+    if plan is None or appointment.ordinal is None:
+        return []
+    active = {
+        a.ordinal: a
+        for a in Appointment.objects.filter(plan_id=plan.id, status__in=ACTIVE_STATUSES)
+        .select_related("session_type")
+        .order_by("ordinal", "-id")
+    }
+    later = {
+        ordinal: a
+        for ordinal, a in active.items()
+        if ordinal > appointment.ordinal and a.status == AppointmentStatus.BOOKED
+    }
+    if not later:
+        return []
+    prefetched = plan_resources_fetch(plan)
+    _, _, resources = prefetched
+    resources_lock(
+        patient_ids=[plan.patient_id],
+        seat_ids=sorted({i for r in resources.values() for i in r.seat_ids}),
+        staff_ids=sorted({i for r in resources.values() for i in r.staff_ids}),
+    )
+    # The later sessions are free to move, so their own holds must not block them.
+    world = plan_world_fetch(
+        plan,
+        now=now,
+        exclude_appointment_ids=[a.id for a in later.values()],
+        prefetched=prefetched,
+    )
+    slots = plan_cascade(
+        phases=world.rules,
+        start_date=plan.start_date,
+        prefs=preferences_of(plan),
+        boards=world.boards,
+        now=now,
+        current={ordinal: a.start for ordinal, a in active.items()},
+        moved_ordinal=appointment.ordinal,
+    )
+    stuck = [s for s in slots if s.placement is None]
+    if stuck:
+        raise Conflict(
+            "Moving this session would push later sessions of the plan out of their "
+            "cadence, and no free time keeps it; nothing was changed.",
+            conflicts=unplaced_conflicts(stuck),
+        )
+    moved = []
+    for slot in slots:
+        current = later.get(slot.ordinal)
+        if current is None:
+            continue
+        placement = slot.placement
+        unchanged = (
+            placement.start == current.start
+            and placement.seat.seat_id == current.seat_id
+            and (placement.staff.staff_id if placement.staff else None) == current.staff_id
+        )
+        if unchanged:
+            continue
+        moved.append(
+            appointment_move(
+                current,
+                placement,
+                actor=actor,
+                now=now,
+                note=f"Moved to keep the plan's cadence after session {appointment.ordinal} moved.",
+            )
+        )
+    return moved

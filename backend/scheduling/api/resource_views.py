@@ -7,7 +7,7 @@ its nested rows with prefetches, so its query count does not grow with the page.
 from collections import Counter
 from typing import ClassVar
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Model, ProtectedError
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -64,6 +64,24 @@ class ResourceViewSet(viewsets.ModelViewSet):
     write_roles: ClassVar[tuple[str, ...]] = (Role.MANAGER,)
     # What one row is called in messages.
     noun: ClassVar[str] = ""
+
+    # Serializers check every constraint first; this only catches a concurrent write that
+    # took the same slug or name between that check and the insert.
+    def perform_create(self, serializer) -> None:
+        self._save(serializer)
+
+    def perform_update(self, serializer) -> None:
+        self._save(serializer)
+
+    def _save(self, serializer) -> None:
+        try:
+            with transaction.atomic():
+                serializer.save()
+        except IntegrityError as exc:
+            raise Conflict(
+                "This change clashes with one saved at the same moment (a name or slug "
+                "that must be unique, most likely). Reload and try again."
+            ) from exc
 
     def perform_destroy(self, instance: Model) -> None:
         try:

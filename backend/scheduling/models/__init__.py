@@ -12,6 +12,8 @@ from .choices import (
     Weekday,
 )
 from .clinic import Clinic, Closure, OpeningHours
+from .day_of_treatment import Discharge, ReminderSent, RemsForm, RideConfirmation
+from .feeds import FeedOwnerKind, FeedToken
 from .idempotency import IdempotencyKey
 from .patients import Patient
 from .resources import Room, Seat, SessionType, Staff, WorkingHours
@@ -23,11 +25,17 @@ __all__ = [
     "AppointmentStatus",
     "Clinic",
     "Closure",
+    "Discharge",
+    "FeedOwnerKind",
+    "FeedToken",
     "Hold",
     "HoldKind",
     "IdempotencyKey",
     "OpeningHours",
     "Patient",
+    "ReminderSent",
+    "RemsForm",
+    "RideConfirmation",
     "RecoveryLocation",
     "Role",
     "Room",

@@ -47,6 +47,14 @@ class Appointment(models.Model):
     escort_name = models.CharField(max_length=160, blank=True)
     escort_phone = models.CharField(max_length=40, blank=True)
     notes = models.TextField(blank=True)
+    # Day of treatment: when each step happened (who did it is in the audit trail).
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    session_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="First dose: monitoring time counts from here."
+    )
+    recovery_started_at = models.DateTimeField(null=True, blank=True)
+    discharged_at = models.DateTimeField(null=True, blank=True)
+    no_show_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=500, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(

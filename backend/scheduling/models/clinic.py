@@ -3,6 +3,7 @@
 import zoneinfo
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 
 from .choices import Weekday
@@ -31,6 +32,11 @@ class Clinic(models.Model):
         default="Appointment at {clinic}",
         help_text="Title of events in patients' calendar feeds. '{clinic}' is replaced by "
         "the clinic's name. Keep drug and diagnosis words out of it.",
+    )
+    discharge_pass_mark = models.PositiveSmallIntegerField(
+        default=9,
+        validators=[MaxValueValidator(10)],
+        help_text="Lowest discharge score (out of 10, PADSS-style) that allows discharge.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -100,7 +100,7 @@ def clashes_raise(clashes: list[Clash], *, clinic, board, spec, start, now, staf
     )
 
 
-def _integrity_conflict(exc: IntegrityError) -> Conflict | None:
+def integrity_conflict(exc: IntegrityError) -> Conflict | None:
     text = str(exc)
     if "hold_no_seat_overlap" in text:
         return Conflict("A seat was taken by another booking at the same moment; try again.")
@@ -284,7 +284,7 @@ def appointment_book(
                 notes=notes,
             )
     except IntegrityError as exc:
-        conflict = _integrity_conflict(exc)
+        conflict = integrity_conflict(exc)
         if conflict is None:
             raise
         raise conflict from exc
@@ -425,7 +425,7 @@ def appointment_reschedule(
                     )
             return moved, cascaded
     except IntegrityError as exc:
-        conflict = _integrity_conflict(exc)
+        conflict = integrity_conflict(exc)
         if conflict is None:
             raise
         raise conflict from exc

@@ -1,0 +1,309 @@
+"""Shapes of plan templates and treatment plans (shared/API.md, "Treatment plans")."""
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Prefetch, Q
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from backend.common.fields import AwareDateTimeField, ClinicLocalMixin
+from backend.plans.models import PlannedSession, PlanPhase, PlanTemplate, TreatmentPlan
+from backend.scheduling.api.resource_serializers import ClockTimeField, ModelCleanMixin
+from backend.scheduling.models import Patient, Staff
+
+# --- Templates ---------------------------------------------------------------------------
+
+
+class PlanPhaseSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    parent_field = "template"
+
+    class Meta:
+        model = PlanPhase
+        fields = [
+            "key",
+            "name",
+            "kind",
+            "session_type",
+            "count",
+            "horizon_weeks",
+            "sessions_per_week",
+            "min_gap_days",
+            "max_gap_days",
+            "offset_min_days",
+            "offset_max_days",
+            "follows",
+            "follows_min_days",
+            "follows_max_days",
+        ]
+        # The template-wide rules below check keys; the model's unique constraints on
+        # (template, key/position) cannot be checked before the template exists.
+        validators: list = []
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs.setdefault("position", 0)
+        return super().validate(attrs)
+
+
+class PlanTemplateSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    phases = PlanPhaseSerializer(many=True)
+
+    class Meta:
+        model = PlanTemplate
+        fields = ["id", "clinic", "slug", "name", "description", "active", "phases"]
+        validators: list = []
+
+    def validate_phases(self, phases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not phases:
+            raise serializers.ValidationError("A template needs at least one phase.")
+        seen: set[str] = set()
+        open_ended_seen = False
+        for index, phase in enumerate(phases):
+            where = f"Phase {index + 1} ({phase['key']})"
+            if phase["key"] in seen:
+                raise serializers.ValidationError(f"{where}: the key is used twice.")
+            if phase.get("follows"):
+                if phase["follows"] not in seen:
+                    raise serializers.ValidationError(
+                        f"{where}: follows '{phase['follows']}', which is not an earlier phase."
+                    )
+            elif open_ended_seen:
+                raise serializers.ValidationError(
+                    f"{where}: an open-ended phase must be the last of the course."
+                )
+            elif phase.get("count") is None:
+                open_ended_seen = True
+            seen.add(phase["key"])
+        return phases
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        phases = attrs.pop("phases", None)
+        attrs = super().validate(attrs)
+        clinic = attrs.get("clinic", getattr(self.instance, "clinic", None))
+        slug = attrs.get("slug", getattr(self.instance, "slug", None))
+        clash = PlanTemplate.objects.filter(clinic=clinic, slug=slug)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError({"slug": ["A template with this slug exists."]})
+        if phases is not None:
+            for phase in phases:
+                owner = phase["session_type"].clinic_id
+                if owner is not None and (clinic is None or owner != clinic.id):
+                    raise serializers.ValidationError(
+                        {"phases": [f"{phase['session_type']} belongs to another clinic."]}
+                    )
+            attrs["phases"] = phases
+        return attrs
+
+    def _write_phases(self, template: PlanTemplate, phases: list[dict[str, Any]]) -> None:
+        template.phases.all().delete()
+        PlanPhase.objects.bulk_create(
+            PlanPhase(template=template, position=i + 1, **{**p, "position": i + 1})
+            for i, p in enumerate(phases)
+        )
+
+    @transaction.atomic
+    def create(self, validated_data: dict[str, Any]) -> PlanTemplate:
+        phases = validated_data.pop("phases")
+        template = PlanTemplate.objects.create(**validated_data)
+        self._write_phases(template, phases)
+        return template
+
+    @transaction.atomic
+    def update(self, instance: PlanTemplate, validated_data: dict[str, Any]) -> PlanTemplate:
+        phases = validated_data.pop("phases", None)
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        instance.save()
+        if phases is not None:
+            self._write_phases(instance, phases)
+        return instance
+
+
+# --- Plans -------------------------------------------------------------------------------
+
+
+class TemplateRefField(serializers.Field):
+    """A template by slug (the clinic's own first, then the built-in one) or by id."""
+
+    default_error_messages = {"unknown": "No plan template '{value}'."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str) or data == "":
+            self.fail("unknown", value=data)
+        if isinstance(data, int) or str(data).isdigit():
+            found = PlanTemplate.objects.filter(pk=int(data)).first()
+        else:
+            patient = self.parent.initial_data.get("patient") if self.parent else None
+            clinic_id = (
+                Patient.objects.filter(pk=patient).values_list("clinic_id", flat=True).first()
+                if isinstance(patient, int)
+                else None
+            )
+            found = (
+                PlanTemplate.objects.filter(Q(clinic_id=clinic_id) | Q(clinic=None), slug=data)
+                .order_by("clinic_id")
+                .first()
+            )
+        if found is None:
+            self.fail("unknown", value=data)
+        return found
+
+    def to_representation(self, value):
+        return value.slug
+
+
+class PreferencesSerializer(serializers.Serializer):
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        required=False,
+        allow_empty=True,
+        max_length=7,
+    )
+    earliest_time = ClockTimeField(required=False, allow_null=True)
+    latest_time = ClockTimeField(required=False, allow_null=True)
+    staff = serializers.PrimaryKeyRelatedField(
+        queryset=Staff.objects.all(), required=False, allow_null=True
+    )
+
+    def validate(self, attrs):
+        early, late = attrs.get("earliest_time"), attrs.get("latest_time")
+        if early and late and late < early:
+            raise serializers.ValidationError(
+                {"latest_time": ["The latest start is before the earliest start."]}
+            )
+        return attrs
+
+
+class PlanCreateSerializer(serializers.Serializer):
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
+    template = TemplateRefField()
+    start_date = serializers.DateField()
+    preferences = PreferencesSerializer(required=False)
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class PlanSessionSerializer(serializers.Serializer):
+    """One planned session with the appointment that fills it, if any."""
+
+    ordinal = serializers.IntegerField()
+    phase = serializers.CharField(source="phase_key")
+    phase_name = serializers.CharField()
+    session_type = serializers.IntegerField(source="session_type_id")
+    appointment = serializers.IntegerField(source="appointment_id", allow_null=True)
+    status = serializers.CharField(source="appointment.status", allow_null=True, default=None)
+    start = serializers.DateTimeField(source="appointment.start", allow_null=True, default=None)
+    end = serializers.DateTimeField(source="appointment.end", allow_null=True, default=None)
+    recovery_end = serializers.DateTimeField(
+        source="appointment.recovery_end", allow_null=True, default=None
+    )
+    room = serializers.IntegerField(source="appointment.room_id", allow_null=True, default=None)
+    staff = serializers.IntegerField(source="appointment.staff_id", allow_null=True, default=None)
+
+
+class PlanSerializer(ClinicLocalMixin, serializers.ModelSerializer):
+    template = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    template_id = serializers.IntegerField(read_only=True)
+    template_name = serializers.CharField(source="template.name", read_only=True)
+    patient_name = serializers.CharField(source="patient.full_name", read_only=True)
+    preferences = serializers.SerializerMethodField()
+    sessions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TreatmentPlan
+        fields = [
+            "id",
+            "clinic",
+            "patient",
+            "patient_name",
+            "template",
+            "template_id",
+            "template_name",
+            "start_date",
+            "preferences",
+            "status",
+            "extra_horizon_weeks",
+            "notes",
+            "created_at",
+            "booked_at",
+            "cancelled_at",
+            "cancel_reason",
+            "sessions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(PreferencesSerializer)
+    def get_preferences(self, plan) -> dict:
+        return {
+            "weekdays": plan.pref_weekdays,
+            "earliest_time": plan.pref_earliest.strftime("%H:%M") if plan.pref_earliest else None,
+            "latest_time": plan.pref_latest.strftime("%H:%M") if plan.pref_latest else None,
+            "staff": plan.pref_staff_id,
+        }
+
+    @extend_schema_field(PlanSessionSerializer(many=True))
+    def get_sessions(self, plan) -> list:
+        return PlanSessionSerializer(plan.sessions.all(), many=True).data
+
+
+class PreviewSessionSerializer(serializers.Serializer):
+    ordinal = serializers.IntegerField()
+    phase = serializers.CharField()
+    phase_name = serializers.CharField()
+    session_type = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    recovery_end = serializers.DateTimeField()
+    room = serializers.IntegerField()
+    room_name = serializers.CharField()
+    seat = serializers.IntegerField()
+    staff = serializers.IntegerField(allow_null=True)
+    staff_name = serializers.CharField(allow_null=True)
+    week = serializers.IntegerField(help_text="Week of the course, 1 = the start date's week.")
+    booked = serializers.BooleanField(help_text="Already booked (kept as it is).")
+    appointment = serializers.IntegerField(allow_null=True)
+
+
+class UnplacedSerializer(serializers.Serializer):
+    ordinal = serializers.IntegerField()
+    phase = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class PreviewSerializer(serializers.Serializer):
+    plan = serializers.IntegerField()
+    timezone = serializers.CharField()
+    sessions = PreviewSessionSerializer(many=True)
+    unplaced = UnplacedSerializer(many=True)
+    eligibility = serializers.ListField(child=serializers.CharField())
+
+
+class PinSerializer(serializers.Serializer):
+    ordinal = serializers.IntegerField(min_value=1)
+    start = AwareDateTimeField()
+
+
+class PlanBookSerializer(serializers.Serializer):
+    sessions = PinSerializer(many=True, required=False)
+
+    def validate_sessions(self, value):
+        ordinals = [pin["ordinal"] for pin in value]
+        if len(ordinals) != len(set(ordinals)):
+            raise serializers.ValidationError("Each session may be pinned once.")
+        return value
+
+
+class PlanCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class PlanExtendSerializer(serializers.Serializer):
+    weeks = serializers.IntegerField(min_value=1, max_value=52)
+
+
+def plan_queryset():
+    sessions = PlannedSession.objects.select_related("appointment").order_by("ordinal")
+    return TreatmentPlan.objects.select_related("patient", "template", "clinic").prefetch_related(
+        Prefetch("sessions", queryset=sessions)
+    )

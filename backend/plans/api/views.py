@@ -1,0 +1,223 @@
+"""Plan endpoints: thin views over backend.plans.services."""
+
+from django.db.models import Q
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from backend.plans.models import PlanTemplate
+from backend.plans.services.plans import (
+    PlanBooking,
+    PlanPreview,
+    plan_book,
+    plan_cancel,
+    plan_create,
+    plan_extend,
+    plan_preview,
+)
+from backend.scheduling.api.appointment_serializers import AppointmentSerializer
+from backend.scheduling.api.idempotency import idempotent
+from backend.scheduling.models import Appointment, Role, Room
+from backend.scheduling.services.clock import clock_now
+
+from .serializers import (
+    PlanBookSerializer,
+    PlanCancelSerializer,
+    PlanCreateSerializer,
+    PlanExtendSerializer,
+    PlanSerializer,
+    PlanTemplateSerializer,
+    PreviewSerializer,
+    plan_queryset,
+)
+
+BOOKING_ROLES = (Role.FRONT_DESK, Role.MANAGER)
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Repeat a request safely: the same key and body returns the first response.",
+)
+BookingResult = inline_serializer(
+    "PlanBooking",
+    {"plan": PlanSerializer(), "appointments": AppointmentSerializer(many=True)},
+)
+
+
+class PlanTemplateViewSet(viewsets.ModelViewSet):
+    """Protocols as data. Managers edit; every role reads."""
+
+    serializer_class = PlanTemplateSerializer
+    filterset_fields = ["slug", "active"]
+
+    def get_queryset(self):
+        queryset = PlanTemplate.objects.prefetch_related("phases")
+        clinic = self.request.query_params.get("clinic")
+        if clinic and clinic.isdigit():
+            queryset = queryset.filter(Q(clinic_id=int(clinic)) | Q(clinic=None))
+        return queryset
+
+
+def preview_data(preview: PlanPreview) -> dict:
+    plan, world = preview.plan, preview.world
+    zone = world.clinic.zone
+    names = {p.key: p.name for p in world.template.phases.all()}
+    room_ids = {s.placement.seat.room_id for s in preview.slots if s.placement}
+    rooms = dict(Room.objects.filter(id__in=room_ids).values_list("id", "name"))
+    sessions, unplaced = [], []
+    for slot in preview.slots:
+        booked = preview.fixed.get(slot.ordinal) if slot.fixed else None
+        if booked is not None:
+            start, end, recovery_end = booked.start, booked.end, booked.recovery_end
+            room, room_name, seat = booked.room_id, booked.room.name, booked.seat_id
+            staff = booked.staff_id
+            staff_name = booked.staff.name if booked.staff else None
+        elif slot.placement is not None:
+            p = slot.placement
+            start, end, recovery_end = p.start, p.end, p.recovery_end
+            room, room_name, seat = p.seat.room_id, rooms.get(p.seat.room_id, ""), p.seat.seat_id
+            staff = p.staff.staff_id if p.staff else None
+            staff_name = p.staff.name if p.staff else None
+        else:
+            unplaced.append({"ordinal": slot.ordinal, "phase": slot.phase_key, "reason": slot.reason})
+            continue
+        local_start = start.astimezone(zone)
+        sessions.append(
+            {
+                "ordinal": slot.ordinal,
+                "phase": slot.phase_key,
+                "phase_name": names.get(slot.phase_key, slot.phase_key),
+                "session_type": slot.session_type_id,
+                "start": local_start.isoformat(),
+                "end": end.astimezone(zone).isoformat(),
+                "recovery_end": recovery_end.astimezone(zone).isoformat(),
+                "room": room,
+                "room_name": room_name,
+                "seat": seat,
+                "staff": staff,
+                "staff_name": staff_name,
+                "week": (local_start.date() - plan.start_date).days // 7 + 1,
+                "booked": booked is not None,
+                "appointment": booked.id if booked is not None else None,
+            }
+        )
+    return {
+        "plan": plan.id,
+        "timezone": world.clinic.timezone,
+        "sessions": sessions,
+        "unplaced": unplaced,
+        "eligibility": preview.eligibility,
+    }
+
+
+def booking_data(booking: PlanBooking) -> dict:
+    plan = plan_queryset().get(pk=booking.plan.pk)
+    appointments = Appointment.objects.with_details().filter(
+        pk__in=[a.pk for a in booking.appointments]
+    )
+    return {
+        "plan": PlanSerializer(plan).data,
+        "appointments": AppointmentSerializer(appointments, many=True).data,
+    }
+
+
+def _pins(request) -> dict:
+    form = PlanBookSerializer(data=request.data or {})
+    form.is_valid(raise_exception=True)
+    return {pin["ordinal"]: pin["start"] for pin in form.validated_data.get("sessions", [])}
+
+
+class PlanViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = PlanSerializer
+    filterset_fields = ["patient", "status", "clinic", "template"]
+    write_roles = BOOKING_ROLES
+    action_roles = {
+        "preview": Role.ALL,
+        "book": BOOKING_ROLES,
+        "cancel": BOOKING_ROLES,
+        "extend": BOOKING_ROLES,
+    }
+
+    def get_queryset(self):
+        return plan_queryset()
+
+    @extend_schema(request=PlanCreateSerializer, responses={201: PlanSerializer})
+    def create(self, request, *args, **kwargs):
+        form = PlanCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        prefs = data.get("preferences", {})
+        plan = plan_create(
+            actor=request.user,
+            patient=data["patient"],
+            template=data["template"],
+            start_date=data["start_date"],
+            now=clock_now(),
+            weekdays=prefs.get("weekdays"),
+            earliest=prefs.get("earliest_time"),
+            latest=prefs.get("latest_time"),
+            staff=prefs.get("staff"),
+            notes=data.get("notes", ""),
+        )
+        return Response(
+            PlanSerializer(self.get_queryset().get(pk=plan.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=PlanBookSerializer, responses={200: PreviewSerializer})
+    @action(detail=True, methods=["post"])
+    def preview(self, request, pk=None):
+        """The course as it would be booked now; writes nothing. Pins may be tried."""
+        plan = self.get_object()
+        preview = plan_preview(plan=plan, now=clock_now(), pins=_pins(request))
+        return Response(preview_data(preview))
+
+    @extend_schema(
+        request=PlanBookSerializer,
+        responses={201: BookingResult},
+        parameters=[IDEMPOTENCY_HEADER],
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def book(self, request, pk=None):
+        """Book every session not booked yet, all or nothing (409 lists what no longer fits)."""
+        plan = self.get_object()
+        booking = plan_book(actor=request.user, plan=plan, now=clock_now(), pins=_pins(request))
+        return Response(booking_data(booking), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PlanCancelSerializer, responses={200: PlanSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel the plan and every appointment of it that has not started."""
+        plan = self.get_object()
+        form = PlanCancelSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        plan_cancel(
+            actor=request.user, plan=plan, reason=form.validated_data["reason"], now=clock_now()
+        )
+        return Response(PlanSerializer(self.get_queryset().get(pk=plan.pk)).data)
+
+    @extend_schema(
+        request=PlanExtendSerializer,
+        responses={201: BookingResult},
+        parameters=[IDEMPOTENCY_HEADER],
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def extend(self, request, pk=None):
+        """Book the open-ended phase (maintenance) further ahead by some weeks."""
+        plan = self.get_object()
+        form = PlanExtendSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        booking = plan_extend(
+            actor=request.user, plan=plan, weeks=form.validated_data["weeks"], now=clock_now()
+        )
+        return Response(booking_data(booking), status=status.HTTP_201_CREATED)
+
+
