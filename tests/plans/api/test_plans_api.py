@@ -13,9 +13,9 @@ pytestmark = pytest.mark.django_db
 PLANS = "/api/v1/plans/"
 
 
-def create_plan(client, world, template="spravato-trd", patient=None, **extra):
+def create_plan(client, world, template="spravato-trd", who=None, **extra):
     body = {
-        "patient": (patient or world.patients[0]).id,
+        "patient": (who or world.patients[0]).id,
         "template": template,
         "start_date": str(world.monday),
     }
@@ -361,9 +361,9 @@ def test_preview_query_count_does_not_grow_with_sessions(
     plan = create_plan(front_desk_api, plan_world, template=template).json()
     front_desk_api.get(PLANS)
 
-    # plan; clinic + hours + closures; template + phases + types; seats; staff + hours;
-    # holds; patient's appointments; plan's own appointments; room names
-    with django_assert_num_queries(13):
+    # plan + its sessions; clinic + hours + closures; template + phases + types; seats;
+    # staff + hours; holds; patient's appointments; plan's own appointments; room names
+    with django_assert_num_queries(15):
         front_desk_api.post(f"{PLANS}{plan['id']}/preview/", {}, format="json")
 
 
@@ -383,7 +383,7 @@ def test_twenty_plans_booked_into_one_clinic_never_overlap_a_seat(front_desk_api
             front_desk_api,
             plan_world,
             template=["spravato-trd", "iv-ketamine", "kap-individual"][i % 3],
-            patient=patient,
+            who=patient,
             start_date=str(plan_world.monday + timedelta(days=i % 5)),
         ).json()
         response = front_desk_api.post(f"{PLANS}{plan['id']}/book/", {}, format="json")
