@@ -236,7 +236,5 @@ def template_rules_build(
             "seat_noun", "seat"
         )
         fields.setdefault("count", None)
-        rules.append(
-            PhaseRule(session_type_id=type_ids[slug], spec=spec, seat_noun=noun, **fields)
-        )
+        rules.append(PhaseRule(session_type_id=type_ids[slug], spec=spec, seat_noun=noun, **fields))
     return rules

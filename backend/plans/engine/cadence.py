@@ -131,7 +131,9 @@ def layout_build(phases: Sequence[PhaseRule]) -> Layout:
                 session = SessionDef(ordinal, phase, index, len(chain), None)
                 chain.append(session)
             else:
-                session = SessionDef(ordinal, phase, index, None, first_ordinal[phase.follows] + index)
+                session = SessionDef(
+                    ordinal, phase, index, None, first_ordinal[phase.follows] + index
+                )
             sessions.append(session)
     return Layout(tuple(sessions), tuple(chain), counts, previous, first_chain)
 

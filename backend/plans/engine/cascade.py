@@ -20,7 +20,7 @@ from backend.scheduling.domain.availability import (
 )
 from backend.scheduling.domain.intervals import aware_to_utc
 
-from .cadence import OPEN_WINDOW_DAYS, SessionDef, Window, layout_build, window_build
+from .cadence import OPEN_WINDOW_DAYS, Layout, SessionDef, Window, layout_build, window_build
 from .expand import boards_check
 from .reasons import reason_no_fit, reason_waiting
 from .rules import PhaseRule, PlannedSlot, Preferences, phases_validate, preferences_validate
@@ -40,6 +40,125 @@ def _slot(
     )
 
 
+class _Cascade:
+    """The dates, ends and reservations of one cascade, walked in ordinal order."""
+
+    def __init__(
+        self,
+        *,
+        layout: Layout,
+        start_date: date,
+        boards: Mapping[int, Board],
+        run: Run,
+        starts: Mapping[int, datetime],
+        moved_ordinal: int,
+    ) -> None:
+        self.layout = layout
+        self.start_date = start_date
+        self.boards = boards
+        self.run = run
+        self.starts = starts
+        self.dates: dict[int, date] = {}
+        self.ends: dict[int, datetime] = {}
+        for ordinal, start in starts.items():
+            session = layout.session(ordinal)
+            if ordinal <= moved_ordinal and session is not None:
+                self.anchor(ordinal, start, start + session.phase.spec.total)
+
+    def anchor(self, ordinal: int, start: datetime, end: datetime) -> None:
+        self.dates[ordinal] = self.run.local_date(start)
+        self.ends[ordinal] = end
+
+    def reserve(self, session: SessionDef, placement: Placement) -> None:
+        board_reserve(self.boards[session.phase.session_type_id], placement)
+        self.anchor(session.ordinal, placement.start, placement.recovery_end)
+
+    def window(self, session: SessionDef, day: date) -> Window | None:
+        """The session's window now, or None if the session it follows could not be kept."""
+        followed = session.follows
+        if followed is not None and followed not in self.ends:
+            if followed in self.starts:
+                return None
+            # The session it follows is not booked at all: nothing to keep it near but itself.
+            return Window(lo=day, hi=day)
+        return window_build(self.layout, session, self.dates, self.start_date)
+
+    def stay(self, session: SessionDef, start: datetime, window: Window) -> Placement | None:
+        if not window.holds(self.run.local_date(start)):
+            return None
+        self.run.used += 1
+        result = placement_check(
+            self.boards[session.phase.session_type_id],
+            session.phase.spec,
+            start,
+            now=self.run.now,
+            preferred_staff_id=self.run.prefs.staff_id,
+        )
+        return result if isinstance(result, Placement) else None
+
+    def move(
+        self, session: SessionDef, start: datetime, window: Window, notes: Notes
+    ) -> Placement | None:
+        day = self.run.local_date(start)
+        last = window.hi
+        if last is None:
+            last = max(window.lo, day) + timedelta(days=OPEN_WINDOW_DAYS)
+        days = days_pick(self.run, window, notes, around=day, last=last)
+        followed = session.follows
+        options = options_iter(
+            self.run,
+            self.boards[session.phase.session_type_id],
+            session.phase.spec,
+            days,
+            notes,
+            prefer_time=self.run.local_time(start),
+            not_before=self.ends.get(followed) if followed is not None else None,
+        )
+        return next(options, None)
+
+    def slot(self, session: SessionDef) -> PlannedSlot | None:
+        ordinal, phase = session.ordinal, session.phase
+        start = self.starts[ordinal]
+        day = self.run.local_date(start)
+        if start < self.run.now:
+            # It has already started: history anchors what follows but is never moved, and it
+            # is left out of the answer so the caller leaves it alone.
+            self.anchor(ordinal, start, start + phase.spec.total)
+            return None
+        window = self.window(session, day)
+        if window is None:
+            assert session.follows is not None
+            reason = reason_waiting(
+                ordinal=ordinal,
+                phase=phase,
+                followed=session.follows,
+                followed_phase=self.layout.sessions[session.follows - 1].phase.name,
+            )
+            return _slot(session, None, reason)
+        kept = self.stay(session, start, window)
+        if kept is not None:
+            self.reserve(session, kept)
+            return _slot(session, kept, None, kept=True)
+        notes = Notes()
+        moved = self.move(session, start, window, notes)
+        if moved is not None:
+            self.reserve(session, moved)
+            return _slot(session, moved, None)
+        prefs = self.run.prefs
+        reason = reason_no_fit(
+            ordinal=ordinal,
+            phase=phase,
+            window=window,
+            notes=notes,
+            start_date=self.start_date,
+            weekdays=prefs.weekdays,
+            time_window=prefs.earliest is not None or prefs.latest is not None,
+        )
+        # Later sessions keep their cadence from where this one would at best have been.
+        self.dates[ordinal] = window.clamp(day)
+        return _slot(session, None, reason)
+
+
 def plan_cascade(
     *,
     phases: Sequence[PhaseRule],
@@ -57,8 +176,13 @@ def plan_cascade(
     The holds of the moved one and of every earlier session are on the boards; those of the
     later ones are not (this reserves the kept and moved starts). Ordinals missing from
     ``current`` are not booked and are skipped; the sessions around them keep the cadence they
-    would have had. Moves honour the patient's weekdays and time window; staying does not
+    would have had. Later sessions that started before ``now`` anchor the ones after them but
+    are not returned. Moves honour the patient's weekdays and time window; staying does not
     require them, since the session was booked as it is.
+
+    A kept session's placement is checked first-fit again and may name another seat or staff
+    member than its booking. It has not moved, and no other session of the plan can overlap it
+    (a patient never overlaps themselves), so callers may leave its booking untouched.
     """
     phases_validate(phases)
     preferences_validate(prefs)
@@ -66,87 +190,18 @@ def plan_cascade(
     if moved_ordinal not in current:
         raise ValueError(f"current has no start for the moved session {moved_ordinal}")
     layout = layout_build(phases)
-    run = Run(calendar=calendar_of(boards), now=now, prefs=prefs, max_steps=max_steps)
-    starts = {o: aware_to_utc(s, "current start") for o, s in current.items()}
-    dates = {o: run.local_date(s) for o, s in starts.items() if o <= moved_ordinal}
-    ends: dict[int, datetime] = {}
-    for ordinal in dates:
-        session = layout.session(ordinal)
-        if session is not None:
-            ends[ordinal] = starts[ordinal] + session.phase.spec.total
-    real = set(dates)
-    time_window = prefs.earliest is not None or prefs.latest is not None
-    slots: list[PlannedSlot] = []
-
+    cascade = _Cascade(
+        layout=layout,
+        start_date=start_date,
+        boards=boards,
+        run=Run(calendar=calendar_of(boards), now=now, prefs=prefs, max_steps=max_steps),
+        starts={o: aware_to_utc(s, "current start") for o, s in current.items()},
+        moved_ordinal=moved_ordinal,
+    )
+    slots = []
     for session in layout.sessions:
-        ordinal = session.ordinal
-        if ordinal <= moved_ordinal or ordinal not in starts:
-            continue
-        phase = session.phase
-        board = boards[phase.session_type_id]
-        start = starts[ordinal]
-        day = run.local_date(start)
-
-        if session.follows is not None and session.follows not in real:
-            if session.follows in starts:
-                reason = reason_waiting(
-                    ordinal=ordinal,
-                    phase=phase,
-                    followed=session.follows,
-                    followed_phase=layout.sessions[session.follows - 1].phase.name,
-                )
-                slots.append(_slot(session, None, reason))
-                continue
-            # The session it follows is not booked at all: nothing to keep it near but itself.
-            window = Window(lo=day, hi=day)
-        else:
-            window = window_build(layout, session, dates, start_date)
-
-        if window.holds(day):
-            run.used += 1
-            result = placement_check(
-                board, phase.spec, start, now=run.now, preferred_staff_id=prefs.staff_id
-            )
-            if isinstance(result, Placement):
-                board_reserve(board, result)
-                dates[ordinal], ends[ordinal] = day, result.recovery_end
-                real.add(ordinal)
-                slots.append(_slot(session, result, None, kept=True))
-                continue
-
-        notes = Notes()
-        last = window.hi
-        if last is None:
-            last = max(window.lo, day) + timedelta(days=OPEN_WINDOW_DAYS)
-        days = days_pick(run, window, notes, around=day, last=last)
-        followed_end = ends.get(session.follows) if session.follows is not None else None
-        options = options_iter(
-            run,
-            board,
-            phase.spec,
-            days,
-            notes,
-            prefer_time=run.local_time(start),
-            not_before=followed_end,
-        )
-        placement = next(options, None)
-        if placement is not None:
-            board_reserve(board, placement)
-            dates[ordinal] = run.local_date(placement.start)
-            ends[ordinal] = placement.recovery_end
-            real.add(ordinal)
-            slots.append(_slot(session, placement, None))
-            continue
-        reason = reason_no_fit(
-            ordinal=ordinal,
-            phase=phase,
-            window=window,
-            notes=notes,
-            start_date=start_date,
-            weekdays=prefs.weekdays,
-            time_window=time_window,
-        )
-        slots.append(_slot(session, None, reason))
-        # Later sessions keep their cadence from where this one would at best have been.
-        dates[ordinal] = window.clamp(day)
+        if session.ordinal > moved_ordinal and session.ordinal in cascade.starts:
+            slot = cascade.slot(session)
+            if slot is not None:
+                slots.append(slot)
     return slots

@@ -19,6 +19,7 @@ from backend.scheduling.domain.availability import (
     Board,
     Placement,
     SeatRef,
+    StaffRef,
     board_release,
     board_reserve,
     placement_check,
@@ -55,11 +56,23 @@ def time_key(phase: PhaseRule) -> str:
     return "dosing" if phase.spec.is_dosing else f"phase:{phase.key}"
 
 
-def _held_by(refs, busy: dict[int, Timeline], span: Span, key) -> object | None:
-    for ref in refs:
-        timeline = busy.get(key(ref))
+def _seat_holding(
+    seats: Sequence[SeatRef], busy: dict[int, Timeline], span: Span
+) -> SeatRef | None:
+    for seat in seats:
+        timeline = busy.get(seat.seat_id)
         if timeline is not None and span in timeline.conflicts(span):
-            return ref
+            return seat
+    return None
+
+
+def _staff_holding(
+    staff: Sequence[StaffRef], busy: dict[int, Timeline], span: Span
+) -> StaffRef | None:
+    for member in staff:
+        timeline = busy.get(member.staff_id)
+        if timeline is not None and span in timeline.conflicts(span):
+            return member
     return None
 
 
@@ -69,15 +82,15 @@ def placement_recover(board: Board, phase: PhaseRule, start: datetime) -> Placem
     start = aware_to_utc(start, "start")
     end = start + spec.in_room
     recovery_end = start + spec.total
-    seat = _held_by(board.session_seats, board.seat_busy, Span(start, end), lambda s: s.seat_id)
+    seat = _seat_holding(board.session_seats, board.seat_busy, Span(start, end))
     recovery_seat = None
     if recovery_end > end and not spec.recovery_same_seat:
-        recovery_seat = _held_by(
-            board.recovery_seats, board.seat_busy, Span(end, recovery_end), lambda s: s.seat_id
+        recovery_seat = _seat_holding(
+            board.recovery_seats, board.seat_busy, Span(end, recovery_end)
         )
     staff = None
     if spec.needs_staff:
-        staff = _held_by(board.staff, board.staff_busy, Span(start, end), lambda m: m.staff_id)
+        staff = _staff_holding(board.staff, board.staff_busy, Span(start, end))
     return Placement(
         start=start,
         end=end,
@@ -168,7 +181,11 @@ class _Expansion:
         self.real.discard(ordinal)
 
     def slot(
-        self, session: SessionDef, placement: Placement | None, reason: str | None, fixed=False
+        self,
+        session: SessionDef,
+        placement: Placement | None,
+        reason: str | None,
+        fixed: bool = False,
     ) -> PlannedSlot:
         return PlannedSlot(
             ordinal=session.ordinal,

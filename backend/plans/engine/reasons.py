@@ -60,11 +60,11 @@ def _gap_text(gap: Gap) -> str:
         return f"at least {_days(gap.least)}"
     if gap.least == gap.most:
         return _days(gap.least)
-    return f"{gap.least}–{gap.most} days"
+    return f"{gap.least}-{gap.most} days"
 
 
 def relation_text(window: Window) -> str:
-    """The cadence rule behind the window: "within 3–5 days of session 4"."""
+    """The cadence rule behind the window: "within 3-5 days of session 4"."""
     parts = []
     gap = window.gap
     if gap is not None:
@@ -76,7 +76,7 @@ def relation_text(window: Window) -> str:
         elif window.follows or gap.most is None or gap.least == gap.most:
             parts.append(f"{_gap_text(gap)} after session {window.after}")
         else:
-            parts.append(f"within {gap.least}–{gap.most} days of session {window.after}")
+            parts.append(f"within {gap.least}-{gap.most} days of session {window.after}")
     if window.before is not None and window.gap_before is not None:
         parts.append(f"{_gap_text(window.gap_before)} before session {window.before}")
     return " and ".join(parts)
@@ -90,8 +90,8 @@ def date_range(first: date, last: date) -> str:
     if first == last:
         return _date_label(first)
     if (first.year, first.month) == (last.year, last.month):
-        return f"{_date_label(first)}–{last.day}"
-    return f"{_date_label(first)}–{_date_label(last)}"
+        return f"{_date_label(first)}-{last.day}"
+    return f"{_date_label(first)}-{_date_label(last)}"
 
 
 def plan_weeks(days: Iterable[date], start_date: date) -> str:
@@ -99,7 +99,7 @@ def plan_weeks(days: Iterable[date], start_date: date) -> str:
     weeks = sorted({(day - start_date).days // 7 + 1 for day in days})
     if len(weeks) == 1:
         return f"week {weeks[0]}"
-    return f"weeks {weeks[0]}–{weeks[-1]}"
+    return f"weeks {weeks[0]}-{weeks[-1]}"
 
 
 def _short_span(days: Sequence[date]) -> bool:
@@ -108,7 +108,7 @@ def _short_span(days: Sequence[date]) -> bool:
 
 def _day_list(days: Sequence[date]) -> str:
     if len(days) > 1 and (days[-1] - days[0]).days == len(days) - 1 and _short_span(days):
-        return f"{WEEKDAY_ABBR[days[0].weekday()]}–{WEEKDAY_ABBR[days[-1].weekday()]}"
+        return f"{WEEKDAY_ABBR[days[0].weekday()]}-{WEEKDAY_ABBR[days[-1].weekday()]}"
     labels = [
         WEEKDAY_ABBR[day.weekday()] if _short_span(days) else _date_label(day) for day in days
     ]

@@ -161,6 +161,8 @@ def preferences_validate(prefs: Preferences) -> None:
     for name in ("earliest", "latest"):
         value = getattr(prefs, name)
         if value is not None and (not isinstance(value, time) or value.tzinfo is not None):
-            raise ValueError(f"{name} must be a local wall-clock time without a zone, got {value!r}")
+            raise ValueError(
+                f"{name} must be a local wall-clock time without a zone, got {value!r}"
+            )
     if prefs.earliest is not None and prefs.latest is not None and prefs.latest < prefs.earliest:
         raise ValueError("The latest start is before the earliest start")

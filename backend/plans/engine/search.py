@@ -148,9 +148,7 @@ def starts_order(
     total = spec.total
 
     def fits(start: datetime) -> bool:
-        return start >= floor and any(
-            w.start <= start and start + total <= w.end for w in windows
-        )
+        return start >= floor and any(w.start <= start and start + total <= w.end for w in windows)
 
     first = None
     if prefer_time is not None and run.in_time_window(prefer_time):

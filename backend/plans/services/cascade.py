@@ -56,7 +56,13 @@ def plan_reschedule_cascade(
         prefs=preferences_of(plan),
         boards=world.boards,
         now=now,
-        current={ordinal: a.start for ordinal, a in active.items()},
+        # Later sessions that are no longer merely booked keep their holds on the boards,
+        # so only the booked ones are offered to the engine to move.
+        current={
+            ordinal: a.start
+            for ordinal, a in active.items()
+            if ordinal <= appointment.ordinal or ordinal in later
+        },
         moved_ordinal=appointment.ordinal,
     )
     stuck = [s for s in slots if s.placement is None]
@@ -72,12 +78,9 @@ def plan_reschedule_cascade(
         if current is None:
             continue
         placement = slot.placement
-        unchanged = (
-            placement.start == current.start
-            and placement.seat.seat_id == current.seat_id
-            and (placement.staff.staff_id if placement.staff else None) == current.staff_id
-        )
-        if unchanged:
+        # A kept session may come back first-fit on another seat; its own seat is still
+        # free for it (a patient's sessions never overlap), so leave the booking alone.
+        if placement.start == current.start:
             continue
         moved.append(
             appointment_move(

@@ -8,6 +8,7 @@ share one seat/staff busy state, as the Django side builds them.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,7 +26,7 @@ MONDAY = date(2026, 3, 9)
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 CLINIC_HOURS = WeeklyHours(
-    tuple((d, time(8), time(18)) for d in range(5)) + ((5, time(9), time(13)),)
+    (*tuple((d, time(8), time(18)) for d in range(5)), (5, time(9), time(13)))
 )
 
 RECLINERS = [SeatRef(i, 10, f"Spravato Room / Recliner {i}") for i in (1, 2, 3)]
@@ -156,7 +157,9 @@ def plan_violations(
         day = local_day(p.start)
         if p.start < now:
             problems.append(f"session {slot.ordinal} starts in the past")
-        if not any(w.start <= p.start and p.recovery_end <= w.end for w in calendar.opening_windows(day)):
+        if not any(
+            w.start <= p.start and p.recovery_end <= w.end for w in calendar.opening_windows(day)
+        ):
             problems.append(f"session {slot.ordinal} is outside opening hours")
         if p.end - p.start != phase.spec.in_room or p.recovery_end - p.start != phase.spec.total:
             problems.append(f"session {slot.ordinal} has the wrong length")
@@ -175,7 +178,7 @@ def plan_violations(
         board = boards[slot.session_type_id]
         for kind, resource_id, span in slot.placement.holds():
             busy = board.staff_busy if kind == "staff" else board.seat_busy
-            others = [s for s in busy[resource_id].conflicts(span)]
+            others = list(busy[resource_id].conflicts(span))
             if others != [span]:
                 problems.append(f"session {slot.ordinal} {kind} hold overlaps {others}")
 
@@ -190,7 +193,7 @@ def plan_violations(
     # Cadence between consecutive chain sessions that the engine placed (both of them).
     chain = [s for s in result.slots if by_key[s.phase_key].follows is None]
     free = {s.ordinal for s in result.slots if not s.fixed and s.ordinal not in pinned}
-    for before, after in zip(chain, chain[1:], strict=False):
+    for before, after in itertools.pairwise(chain):
         if before.placement is None or after.placement is None:
             continue
         if before.ordinal not in free and after.ordinal not in free:
@@ -224,10 +227,9 @@ def plan_violations(
         phase = by_key[slot.phase_key]
         if phase.follows is None or slot.placement is None or slot.ordinal not in free:
             continue
-        followed_ordinal = (
-            next(s.ordinal for s in result.slots if s.phase_key == phase.follows)
-            + index_in_phase(result, slot)
-        )
+        followed_ordinal = next(
+            s.ordinal for s in result.slots if s.phase_key == phase.follows
+        ) + index_in_phase(result, slot)
         followed = slots[followed_ordinal].placement
         if followed is None:
             problems.append(f"follow-up {slot.ordinal} placed after an unplaced session")

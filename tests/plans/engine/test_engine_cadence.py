@@ -17,8 +17,8 @@ from backend.plans.engine.cadence import Gap, Window, layout_build, rhythm_days,
 from backend.plans.engine.reasons import date_range, plan_weeks, relation_text
 from backend.plans.engine.rules import (
     PhaseRule,
-    PlanResult,
     PlannedSlot,
+    PlanResult,
     Preferences,
     phases_validate,
     preferences_validate,
@@ -46,12 +46,14 @@ def test_layout_numbers_phases_in_template_order(slug, phases):
 def test_layout_follow_ups_point_at_their_sessions():
     layout = layout_build(rules_for("kap-individual"))
 
-    assert [(s.ordinal, s.follows) for s in layout.sessions if s.follows] == [(6, 3), (7, 4), (8, 5)]
+    assert [(s.ordinal, s.follows) for s in layout.sessions if s.follows] == [
+        (6, 3),
+        (7, 4),
+        (8, 5),
+    ]
 
 
-@pytest.mark.parametrize(
-    ("horizon", "sessions"), [(1, 1), (2, 1), (3, 2), (12, 6), (16, 8)]
-)
+@pytest.mark.parametrize(("horizon", "sessions"), [(1, 1), (2, 1), (3, 2), (12, 6), (16, 8)])
 def test_open_ended_count_comes_from_the_horizon_not_the_calendar(horizon, sessions):
     phases = [*SPRAVATO[:2], replace(SPRAVATO[2], horizon_weeks=horizon)]
 
@@ -82,17 +84,24 @@ def test_rhythm_days_prefers_whole_weeks_only_for_weekly_windows(least, most, ex
 
 def test_window_of_second_week_grid_starts_after_the_first_grid():
     layout = layout_build(SPRAVATO)
-    dates = {o: MONDAY + timedelta(days=d) for o, d in zip(range(1, 9), [0, 3, 7, 10, 14, 17, 21, 24], strict=True)}
+    dates = {
+        o: MONDAY + timedelta(days=d)
+        for o, d in zip(range(1, 9), [0, 3, 7, 10, 14, 17, 21, 24], strict=True)
+    }
 
     window = window_build(layout, layout.sessions[8], dates, MONDAY)
 
     assert window.week == (date(2026, 4, 6), date(2026, 4, 12))
-    assert (window.lo, window.hi, window.prefer) == (date(2026, 4, 7), date(2026, 4, 11), date(2026, 4, 9))
+    assert (window.lo, window.hi, window.prefer) == (
+        date(2026, 4, 7),
+        date(2026, 4, 11),
+        date(2026, 4, 9),
+    )
 
 
 def test_window_of_first_session_of_a_later_phase_needs_offset_and_gap():
     layout = layout_build(rules_for("iv-ketamine"))
-    dates = {o: MONDAY for o in range(1, 7)}
+    dates = dict.fromkeys(range(1, 7), MONDAY)
 
     window = window_build(layout, layout.sessions[6], dates, MONDAY)
 
@@ -121,15 +130,15 @@ def test_window_week_cap_leaves_a_day_for_the_second_session_of_the_week():
 @pytest.mark.parametrize(
     ("window", "text"),
     [
-        (Window(MONDAY, None, after=4, gap=Gap(3, 5)), "within 3–5 days of session 4"),
+        (Window(MONDAY, None, after=4, gap=Gap(3, 5)), "within 3-5 days of session 4"),
         (Window(MONDAY, None, after=4, gap=Gap(14, 14)), "14 days after session 4"),
         (Window(MONDAY, None, after=4, gap=Gap(3, None)), "at least 3 days after session 4"),
-        (Window(MONDAY, None, after=3, gap=Gap(1, 3), follows=True), "1–3 days after session 3"),
+        (Window(MONDAY, None, after=3, gap=Gap(1, 3), follows=True), "1-3 days after session 3"),
         (Window(MONDAY, None, after=None, gap=Gap(0, 6)), "within 6 days of the start date"),
         (Window(MONDAY, None, after=None, gap=Gap(0, None)), ""),
         (
             Window(MONDAY, None, after=2, gap=Gap(3, 5), before=4, gap_before=Gap(3, 5)),
-            "within 3–5 days of session 2 and 3–5 days before session 4",
+            "within 3-5 days of session 2 and 3-5 days before session 4",
         ),
     ],
     ids=["range", "exact", "open", "follows", "start", "start-open", "before"],
@@ -142,8 +151,8 @@ def test_relation_text_names_the_cadence_rule(window, text):
     ("first", "last", "text"),
     [
         (date(2026, 3, 17), date(2026, 3, 17), "Mar 17"),
-        (date(2026, 3, 17), date(2026, 3, 19), "Mar 17–19"),
-        (date(2026, 3, 30), date(2026, 4, 2), "Mar 30–Apr 2"),
+        (date(2026, 3, 17), date(2026, 3, 19), "Mar 17-19"),
+        (date(2026, 3, 30), date(2026, 4, 2), "Mar 30-Apr 2"),
     ],
 )
 def test_date_range_is_short(first, last, text):
@@ -152,7 +161,10 @@ def test_date_range_is_short(first, last, text):
 
 def test_plan_weeks_count_from_the_start_date():
     assert plan_weeks([MONDAY + timedelta(days=13)], MONDAY) == "week 2"
-    assert plan_weeks([MONDAY + timedelta(days=13), MONDAY + timedelta(days=14)], MONDAY) == "weeks 2–3"
+    assert (
+        plan_weeks([MONDAY + timedelta(days=13), MONDAY + timedelta(days=14)], MONDAY)
+        == "weeks 2-3"
+    )
 
 
 def phase(key="a", **fields) -> PhaseRule:
@@ -167,13 +179,19 @@ def phase(key="a", **fields) -> PhaseRule:
         ([phase(), phase("b", follows="c")], "not an earlier phase"),
         ([phase(follows="a")], "not an earlier phase"),
         ([phase(count=None, horizon_weeks=None)], "needs horizon_weeks"),
-        ([phase(count=None, horizon_weeks=4, sessions_per_week=None, min_gap_days=0)], "min_gap_days >= 1"),
+        (
+            [phase(count=None, horizon_weeks=4, sessions_per_week=None, min_gap_days=0)],
+            "min_gap_days >= 1",
+        ),
         ([phase(count=None, horizon_weeks=4), phase("b")], "must be the last one"),
         ([phase(max_gap_days=1)], "max_gap_days must not be less"),
         ([phase(offset_min_days=3, offset_max_days=1)], "offset_max_days must not be less"),
         ([phase(min_gap_days=-1)], "min_gap_days must be a whole number"),
         ([phase(sessions_per_week=8)], "sessions_per_week must be 1 to 7"),
-        ([phase(), phase("b", follows="a", follows_min_days=3, follows_max_days=1)], "follows_max_days"),
+        (
+            [phase(), phase("b", follows="a", follows_min_days=3, follows_max_days=1)],
+            "follows_max_days",
+        ),
         ([phase(), phase("b", follows="a"), phase("c", follows="b")], "itself follows"),
     ],
     ids=[
@@ -225,7 +243,11 @@ def test_plan_result_splits_placed_and_unplaced():
 
 def test_builtin_templates_are_plain_json():
     assert json.loads(json.dumps(BUILTIN_TEMPLATES)) == BUILTIN_TEMPLATES
-    assert [t["slug"] for t in BUILTIN_TEMPLATES] == ["spravato-trd", "iv-ketamine", "kap-individual"]
+    assert [t["slug"] for t in BUILTIN_TEMPLATES] == [
+        "spravato-trd",
+        "iv-ketamine",
+        "kap-individual",
+    ]
 
 
 @pytest.mark.parametrize("slug", ["spravato-trd", "iv-ketamine", "kap-individual"])

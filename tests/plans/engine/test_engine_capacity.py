@@ -59,10 +59,10 @@ def test_full_week_leaves_its_sessions_unplaced_and_the_course_goes_on():
 
     assert [s.ordinal for s in result.unplaced] == [5, 6]
     assert [s.reason for s in result.unplaced] == [
-        "Session 5 (Induction): no recliner free Mon–Tue in week 3 (Mar 23–24), "
-        "within 3–5 days of session 4.",
-        "Session 6 (Induction): no recliner free Thu–Sat in week 3 (Mar 26–28), "
-        "within 3–5 days of session 5.",
+        "Session 5 (Induction): no recliner free Mon-Tue in week 3 (Mar 23-24), "
+        "within 3-5 days of session 4.",
+        "Session 6 (Induction): no recliner free Thu-Sat in week 3 (Mar 26-28), "
+        "within 3-5 days of session 5.",
     ]
     assert local_day(result.slots[6].placement.start) == date(2026, 3, 30)
     assert len(result.placed) == 16
@@ -79,8 +79,8 @@ def test_reason_lists_each_problem_with_its_days():
 
     slot = result.slots[4]
     assert slot.reason == (
-        "Session 5 (Induction): nothing free Mon–Wed in week 3 (Mar 23–25), "
-        "within 3–5 days of session 4: the clinic is closed (Tue); no recliner free (Mon); "
+        "Session 5 (Induction): nothing free Mon-Wed in week 3 (Mar 23-25), "
+        "within 3-5 days of session 4: the clinic is closed (Tue); no recliner free (Mon); "
         "no staff member free (Wed)."
     )
 
@@ -93,7 +93,7 @@ def test_no_nurse_working_reads_as_no_staff_member_free():
     result = expand(world)
 
     assert result.slots[0].reason == (
-        "Session 1 (Induction): no staff member free Mon–Wed in week 1 (Mar 9–11), "
+        "Session 1 (Induction): no staff member free Mon-Wed in week 1 (Mar 9-11), "
         "within 6 days of the start date."
     )
 
@@ -107,8 +107,8 @@ def test_patient_busy_reads_as_another_appointment():
     result = plan_expand(phases=SPRAVATO, start_date=MONDAY, prefs=AT_TEN, boards=boards, now=NOW)
 
     assert result.slots[0].reason == (
-        "Session 1 (Induction): the patient has another appointment Mon–Wed in week 1 "
-        "(Mar 9–11), within 6 days of the start date."
+        "Session 1 (Induction): the patient has another appointment Mon-Wed in week 1 "
+        "(Mar 9-11), within 6 days of the start date."
     )
     # Session 1 may not take Thursday: that would leave no day in week 1 for session 2.
     assert local_day(result.slots[1].placement.start) == date(2026, 3, 12)

@@ -8,7 +8,12 @@ import pytest
 from backend.plans.engine.cascade import plan_cascade
 from backend.plans.engine.expand import plan_expand
 from backend.plans.engine.rules import Preferences
-from backend.scheduling.domain.availability import Placement, board_release, board_reserve, placement_check
+from backend.scheduling.domain.availability import (
+    Placement,
+    board_release,
+    board_reserve,
+    placement_check,
+)
 from tests.plans.engine.engine_world import (
     MONDAY,
     NOW,
@@ -82,7 +87,9 @@ def test_cascade_moves_only_the_sessions_that_break_the_cadence():
         6: date(2026, 3, 27),  # Thu 26 would be 2 days after Tue
     }
     assert all(s.fixed for s in result if s.ordinal >= 7)
-    assert all(s.placement.start.astimezone(local(MONDAY, 0).tzinfo).time() == time(10) for s in result)
+    assert all(
+        s.placement.start.astimezone(local(MONDAY, 0).tzinfo).time() == time(10) for s in result
+    )
 
 
 def test_cascade_keeps_the_week_grid():
@@ -95,7 +102,7 @@ def test_cascade_keeps_the_week_grid():
     assert by_ordinal[8].placement is None
     assert by_ordinal[8].reason == (
         "Session 8 (Induction): the clinic is closed Sun in week 4 (Apr 5), "
-        "within 3–5 days of session 7."
+        "within 3-5 days of session 7."
     )
     # Session 9 keeps its 5-day gap from where session 8 would at best have been (Sun).
     assert local_day(by_ordinal[9].placement.start) == date(2026, 4, 10)
@@ -137,8 +144,8 @@ def test_cascade_session_that_cannot_be_kept_is_unplaced_with_a_reason():
 
     assert result[0].placement is None
     assert result[0].reason == (
-        "Session 4 (Induction): no recliner free Thu–Sat in week 2 (Mar 19–21), "
-        "within 3–5 days of session 3."
+        "Session 4 (Induction): no recliner free Thu-Sat in week 2 (Mar 19-21), "
+        "within 3-5 days of session 3."
     )
     assert all(s.placement is not None for s in result[1:])
 
@@ -165,3 +172,23 @@ def test_cascade_needs_the_moved_session():
             current={1: local(MONDAY, 10)},
             moved_ordinal=3,
         )
+
+
+def test_cascade_leaves_sessions_that_already_started_out_of_the_answer():
+    _, boards, slots = book(SPRAVATO)
+    for o in range(3, 19):
+        board_release(boards[slots[o].session_type_id], slots[o].placement)
+    current = {o: s.placement.start for o, s in slots.items()}
+
+    result = plan_cascade(
+        phases=SPRAVATO,
+        start_date=MONDAY,
+        prefs=AT_TEN,
+        boards=boards,
+        now=local(date(2026, 3, 19), 12),
+        current=current,
+        moved_ordinal=3,
+    )
+
+    assert [s.ordinal for s in result] == list(range(5, 19))
+    assert all(s.fixed for s in result)

@@ -1,6 +1,7 @@
 """plan_expand on the KAP and IV templates: follow-up integration sessions, shared time of day
 between dosing phases, and recovery-room infusions. Pure: no database. 2026-03-09 is a Monday."""
 
+import itertools
 from datetime import date, time, timedelta
 
 import pytest
@@ -29,9 +30,10 @@ def expand(world: World, phases, prefs: Preferences = AT_NINE, **kwargs):
     result = plan_expand(
         phases=phases, start_date=MONDAY, prefs=prefs, boards=boards, now=NOW, **kwargs
     )
-    assert plan_violations(
-        result, phases, start_date=MONDAY, prefs=prefs, boards=boards, now=NOW
-    ) == []
+    assert (
+        plan_violations(result, phases, start_date=MONDAY, prefs=prefs, boards=boards, now=NOW)
+        == []
+    )
     return result
 
 
@@ -67,7 +69,7 @@ def test_kap_dosing_is_weekly_on_the_same_weekday():
 
     days = [local_day(s.placement.start) for s in result.slots[2:5]]
 
-    assert [(b - a).days for a, b in zip(days, days[1:], strict=False)] == [7, 7]
+    assert [(b - a).days for a, b in itertools.pairwise(days)] == [7, 7]
     assert 6 <= (days[0] - local_day(result.slots[1].placement.start)).days <= 9
 
 
@@ -104,8 +106,8 @@ def test_kap_integration_that_cannot_fit_names_its_window():
     result = expand(world, KAP)
 
     assert result.slots[5].reason == (
-        "Session 6 (Integration): no staff member free Thu–Sat in week 2 (Mar 19–21), "
-        "1–3 days after session 3."
+        "Session 6 (Integration): no staff member free Thu-Sat in week 2 (Mar 19-21), "
+        "1-3 days after session 3."
     )
 
 
@@ -113,7 +115,7 @@ def test_iv_infusions_never_on_consecutive_days_and_use_the_lounge():
     result = expand(World(), IV)
 
     infusions = [local_day(s.placement.start) for s in result.slots[:6]]
-    gaps = [(b - a).days for a, b in zip(infusions, infusions[1:], strict=False)]
+    gaps = [(b - a).days for a, b in itertools.pairwise(infusions)]
 
     assert all(2 <= gap <= 4 for gap in gaps)
     assert (infusions[-1] - infusions[0]).days <= 21
@@ -128,7 +130,7 @@ def test_iv_boosters_follow_every_four_weeks_within_the_horizon():
 
     assert len(boosters) == 3
     assert 28 <= (boosters[0] - days[5]).days <= 35
-    assert [(b - a).days for a, b in zip(boosters, boosters[1:], strict=False)] == [28, 28]
+    assert [(b - a).days for a, b in itertools.pairwise(boosters)] == [28, 28]
 
 
 def test_iv_full_lounge_reads_as_no_recovery_seat():
@@ -139,8 +141,8 @@ def test_iv_full_lounge_reads_as_no_recovery_seat():
     result = expand(world, IV)
 
     assert result.slots[0].reason == (
-        "Session 1 (Infusion series): nothing free Mon–Sun in week 1 (Mar 9–15), "
-        "within 6 days of the start date: no recovery seat free (Mon–Sat); "
+        "Session 1 (Infusion series): nothing free Mon-Sun in week 1 (Mar 9-15), "
+        "within 6 days of the start date: no recovery seat free (Mon-Sat); "
         "the clinic is closed (Sun)."
     )
 

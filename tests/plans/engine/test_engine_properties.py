@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from backend.plans.engine.cascade import plan_cascade
 from backend.plans.engine.expand import plan_expand
-from backend.plans.engine.rules import PlanResult, PlannedSlot, Preferences
+from backend.plans.engine.rules import PlannedSlot, PlanResult, Preferences
 from backend.scheduling.domain.availability import (
     Placement,
     board_release,
@@ -121,9 +121,10 @@ def test_every_placed_session_keeps_every_rule(
         phases=RULES[slug], start_date=start, prefs=prefs, boards=boards, now=now, max_steps=4000
     )
 
-    assert plan_violations(
-        result, RULES[slug], start_date=start, prefs=prefs, boards=boards, now=now
-    ) == []
+    assert (
+        plan_violations(result, RULES[slug], start_date=start, prefs=prefs, boards=boards, now=now)
+        == []
+    )
     assert [s.ordinal for s in result.slots] == list(range(1, len(result.slots) + 1))
 
 
@@ -143,15 +144,23 @@ def test_booking_twenty_plans_never_double_books_a_seat(plans, seats):
         boards = world.boards()
         start = MONDAY + timedelta(days=start_offset)
         result = plan_expand(
-            phases=RULES[slug], start_date=start, prefs=prefs, boards=boards, now=NOW, max_steps=3000
+            phases=RULES[slug],
+            start_date=start,
+            prefs=prefs,
+            boards=boards,
+            now=NOW,
+            max_steps=3000,
         )
         booked.append((slug, start, prefs, boards, result))
 
     # Checked after all twenty: each hold must overlap nothing but itself on the final boards.
     for slug, start, prefs, boards, result in booked:
-        assert plan_violations(
-            result, RULES[slug], start_date=start, prefs=prefs, boards=boards, now=NOW
-        ) == []
+        assert (
+            plan_violations(
+                result, RULES[slug], start_date=start, prefs=prefs, boards=boards, now=NOW
+            )
+            == []
+        )
 
 
 @PROPERTY
@@ -163,7 +172,9 @@ def test_booking_twenty_plans_never_double_books_a_seat(plans, seats):
     shift_days=st.integers(-3, 4),
     shift_quarters=st.integers(-8, 8),
 )
-def test_cascade_leaves_a_plan_that_keeps_the_cadence(slug, prefs, seats, pick, shift_days, shift_quarters):
+def test_cascade_leaves_a_plan_that_keeps_the_cadence(
+    slug, prefs, seats, pick, shift_days, shift_quarters
+):
     phases = RULES[slug]
     world = world_build(MONDAY, seats, [], [])
     boards = world.boards()
@@ -203,8 +214,7 @@ def test_cascade_leaves_a_plan_that_keeps_the_cadence(slug, prefs, seats, pick, 
     moved_slot = PlannedSlot(moved.ordinal, moved.phase_key, moved.session_type_id, new, None)
     # Kept sessions count as free here: staying is only allowed if they still keep the rules.
     after = [
-        PlannedSlot(s.ordinal, s.phase_key, s.session_type_id, s.placement, s.reason)
-        for s in later
+        PlannedSlot(s.ordinal, s.phase_key, s.session_type_id, s.placement, s.reason) for s in later
     ]
     missing = [
         PlannedSlot(s.ordinal, s.phase_key, s.session_type_id, None, "not booked")
@@ -212,14 +222,15 @@ def test_cascade_leaves_a_plan_that_keeps_the_cadence(slug, prefs, seats, pick, 
         if s.ordinal > moved.ordinal and s.placement is None
     ]
     plan = PlanResult(sorted([*earlier, moved_slot, *after, *missing], key=lambda s: s.ordinal))
-    assert plan_violations(
-        plan,
-        phases,
-        start_date=MONDAY,
-        prefs=prefs,
-        boards=boards,
-        now=NOW,
-        pinned=(moved.ordinal,),
-    ) == []
-
-
+    assert (
+        plan_violations(
+            plan,
+            phases,
+            start_date=MONDAY,
+            prefs=prefs,
+            boards=boards,
+            now=NOW,
+            pinned=(moved.ordinal,),
+        )
+        == []
+    )

@@ -116,8 +116,12 @@ def test_spravato_course_keeps_wall_clock_time_across_dst_end():
 
     result = expand(World(), start=start, now=datetime(2026, 10, 1, tzinfo=UTC))
 
-    before = [s.placement.start for s in result.slots if local_day(s.placement.start) < date(2026, 11, 1)]
-    after = [s.placement.start for s in result.slots if local_day(s.placement.start) > date(2026, 11, 1)]
+    before = [
+        s.placement.start for s in result.slots if local_day(s.placement.start) < date(2026, 11, 1)
+    ]
+    after = [
+        s.placement.start for s in result.slots if local_day(s.placement.start) > date(2026, 11, 1)
+    ]
     assert before and after
     assert {local_clock(s) for s in before + after} == {time(10)}
     assert {s.hour for s in before} == {14}  # 10:00 EDT
@@ -125,7 +129,11 @@ def test_spravato_course_keeps_wall_clock_time_across_dst_end():
 
 
 def test_spravato_closure_moves_a_session_and_keeps_gaps():
-    world = World(calendar=ClinicCalendar(NY, CLINIC_HOURS, ((date(2026, 3, 19), date(2026, 3, 19), "Training"),)))
+    world = World(
+        calendar=ClinicCalendar(
+            NY, CLINIC_HOURS, ((date(2026, 3, 19), date(2026, 3, 19), "Training"),)
+        )
+    )
 
     result = expand(world)
 
@@ -155,7 +163,7 @@ def test_spravato_closure_that_halves_a_week_backtracks_then_explains_the_rest()
     assert [s.ordinal for s in result.unplaced] == [4]
     assert result.slots[3].reason == (
         "Session 4 (Induction): the clinic is closed Sun in week 2 (Mar 22), "
-        "within 3–5 days of session 3."
+        "within 3-5 days of session 3."
     )
     assert week_of(days[5]) == 3
 
@@ -182,8 +190,8 @@ def test_spravato_tuesday_thursday_only_cannot_fit_two_a_week_and_says_why():
     first = result.slots[1]
     assert first.placement is None
     assert first.reason == (
-        "Session 2 (Induction): no Tuesday or Thursday falls within 3–5 days of session 1 "
-        "(Mar 13–15, week 1)."
+        "Session 2 (Induction): no Tuesday or Thursday falls within 3-5 days of session 1 "
+        "(Mar 13-15, week 1)."
     )
     assert [s.ordinal for s in result.unplaced] == [2, 4, 6, 8]
     induction = [s for s in result.placed if s.phase_key == "induction"]
@@ -290,7 +298,7 @@ def test_spravato_make_up_that_cannot_keep_the_cadence_is_explained():
 
     assert result.slots[2].reason == (
         "Session 3 (Induction): no recliner free Mon in week 2 (Mar 16), "
-        "within 3–5 days of session 2 and 3–5 days before session 4."
+        "within 3-5 days of session 2 and 3-5 days before session 4."
     )
 
 
@@ -325,8 +333,8 @@ def test_spravato_make_up_squeezed_between_kept_sessions_says_no_day_fits():
     )
 
     assert result.slots[2].reason == (
-        "Session 3 (Induction): no day in week 2 is within 3–5 days of session 2 "
-        "and 3–5 days before session 4."
+        "Session 3 (Induction): no day in week 2 is within 3-5 days of session 2 "
+        "and 3-5 days before session 4."
     )
 
 
