@@ -124,6 +124,9 @@ class PlanTemplateSerializer(ModelCleanMixin, serializers.ModelSerializer):
 # --- Plans -------------------------------------------------------------------------------
 
 
+@extend_schema_field(
+    {"oneOf": [{"type": "string"}, {"type": "integer"}], "description": "Template slug or id."}
+)
 class TemplateRefField(serializers.Field):
     """A template by slug (the clinic's own first, then the built-in one) or by id."""
 

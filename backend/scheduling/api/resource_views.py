@@ -17,6 +17,7 @@ from backend.scheduling.models import Clinic, Patient, Role, Room, Seat, Session
 
 from . import resource_filters as filters
 from . import resource_serializers as serializers
+from .feed_views import PatientFeedActions, RoomFeedActions, StaffFeedActions
 
 BAD_INPUT = OpenApiResponse(serializers.ErrorSerializer, description="Invalid input.")
 IN_USE = OpenApiResponse(
@@ -104,7 +105,7 @@ class ClinicViewSet(ResourceViewSet):
 
 
 @_crud_schema("room", "rooms")
-class RoomViewSet(ResourceViewSet):
+class RoomViewSet(RoomFeedActions, ResourceViewSet):
     """Rooms (dosing, recovery, therapy) with their seats; capacity is the active seats."""
 
     queryset = Room.objects.prefetch_related("seats")
@@ -126,7 +127,7 @@ class SeatViewSet(ResourceViewSet):
 
 
 @_crud_schema("staff member", "staff")
-class StaffViewSet(ResourceViewSet):
+class StaffViewSet(StaffFeedActions, ResourceViewSet):
     """Staff members with their role and weekly working hours."""
 
     noun = "staff member"
@@ -139,7 +140,7 @@ class StaffViewSet(ResourceViewSet):
 
 
 @_crud_schema("patient", "patients")
-class PatientViewSet(ResourceViewSet):
+class PatientViewSet(PatientFeedActions, ResourceViewSet):
     """Patients; the front desk keeps them up to date."""
 
     write_roles = (Role.FRONT_DESK, Role.MANAGER)

@@ -59,6 +59,7 @@ class Staff(models.Model):
 
     class Meta:
         ordering = ["clinic", "name"]
+        verbose_name = "staff member"
         verbose_name_plural = "staff"
 
     def __str__(self) -> str:
