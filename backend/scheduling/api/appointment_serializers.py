@@ -89,6 +89,9 @@ class AppointmentSerializer(ClinicLocalMixin, serializers.ModelSerializer):
 
     @extend_schema_field(HoldSerializer(many=True))
     def get_holds(self, obj) -> list:
+        if self.context.get("dry_run"):
+            # The rolled-back holds are not in the database; the times above say it all.
+            return []
         # Seat spans only: the staff member's span is the session itself.
         holds = [h for h in obj.holds.all() if h.seat_id is not None and h.active]
         return HoldSerializer(holds, many=True).data
@@ -114,6 +117,9 @@ class AppointmentCreateSerializer(serializers.Serializer):
 class RescheduleSerializer(serializers.Serializer):
     start = AwareDateTimeField()
     cascade = serializers.BooleanField(default=False)
+    dry_run = serializers.BooleanField(
+        default=False, help_text="Check and show what would move; write nothing."
+    )
     staff = serializers.PrimaryKeyRelatedField(
         queryset=Staff.objects.all(), required=False, allow_null=True
     )
@@ -135,7 +141,9 @@ class RescheduleResultSerializer(AppointmentSerializer):
 
     @extend_schema_field(AppointmentSerializer(many=True))
     def get_moved(self, obj) -> list:
-        return AppointmentSerializer(self.context.get("moved", []), many=True).data
+        return AppointmentSerializer(
+            self.context.get("moved", []), many=True, context=self.context
+        ).data
 
 
 class AppointmentEventSerializer(serializers.ModelSerializer):

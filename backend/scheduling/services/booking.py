@@ -364,8 +364,13 @@ def appointment_reschedule(
     staff: Staff | None = None,
     room: Room | None = None,
     cascade: bool = False,
+    dry_run: bool = False,
 ) -> tuple[Appointment, list[Appointment]]:
-    """Move one appointment (and with ``cascade`` the later sessions of its plan)."""
+    """Move one appointment (and with ``cascade`` the later sessions of its plan).
+
+    With ``dry_run`` everything is computed and checked exactly as for real, then rolled
+    back: the returned objects show what would move, and nothing is written.
+    """
     session_type = appointment.session_type
     patient = appointment.patient
     _validate_choice(session_type, patient, room=room, staff=staff)
@@ -423,6 +428,8 @@ def appointment_reschedule(
                     cascaded.extend(
                         handler(appointment=moved, old_start=old_start, actor=actor, now=now)
                     )
+            if dry_run:
+                transaction.set_rollback(True)
             return moved, cascaded
     except IntegrityError as exc:
         conflict = integrity_conflict(exc)

@@ -392,3 +392,24 @@ def test_twenty_plans_booked_into_one_clinic_never_overlap_a_seat(front_desk_api
 
     assert booked >= 10
     assert overlapping_active_holds() == []
+
+
+def test_reschedule_dry_run_shows_what_would_move_and_writes_nothing(front_desk_api, plan_world):
+    plan = create_plan(front_desk_api, plan_world).json()
+    booked = front_desk_api.post(f"{PLANS}{plan['id']}/book/", {}, format="json").json()
+    first = booked["appointments"][0]
+    new_start = datetime.fromisoformat(booked["appointments"][1]["start"]) - timedelta(days=1)
+    before = list(Appointment.objects.order_by("id").values_list("id", "start", "sequence"))
+
+    response = front_desk_api.post(
+        f"/api/v1/appointments/{first['id']}/reschedule/",
+        {"start": new_start.isoformat(), "cascade": True, "dry_run": True},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["start"] == new_start.isoformat()
+    assert body["sequence"] == 1
+    assert [a["ordinal"] for a in body["moved"]][:1] == [2]
+    assert list(Appointment.objects.order_by("id").values_list("id", "start", "sequence")) == before
