@@ -263,7 +263,7 @@ def appointment_book(
                 and isinstance(result, Placement)
                 and (result.staff is None or result.staff.staff_id != staff.id)
             ):
-                result = _staff_clash(result, staff)
+                result = _staff_clash(result, staff, clinic.zone)
             if not isinstance(result, Placement):
                 clashes_raise(
                     result,
@@ -290,12 +290,13 @@ def appointment_book(
         raise conflict from exc
 
 
-def _staff_clash(placement: Placement, staff: Staff) -> list[Clash]:
+def _staff_clash(placement: Placement, staff: Staff, zone) -> list[Clash]:
+    start, end = placement.start.astimezone(zone), placement.end.astimezone(zone)
     return [
         Clash(
             resource="staff",
-            message=f"{staff.name} is not working or not free "
-            f"{placement.start:%H:%M}-{placement.end:%H:%M} UTC.",
+            message=f"{staff.name} is not working or not free {start:%H:%M}-{end:%H:%M} "
+            f"on {start:%Y-%m-%d}.",
             spans=(),
         )
     ]
@@ -409,7 +410,7 @@ def appointment_reschedule(
                 and isinstance(result, Placement)
                 and (result.staff is None or result.staff.staff_id != staff.id)
             ):
-                result = _staff_clash(result, staff)
+                result = _staff_clash(result, staff, clinic.zone)
             if not isinstance(result, Placement):
                 clashes_raise(
                     result,

@@ -374,3 +374,16 @@ def test_list_query_count_does_not_grow(front_desk_api, world, django_assert_num
         response = front_desk_api.get(URL)
 
     assert response.json()["count"] == count
+
+
+def test_book_with_a_named_nurse_who_is_busy_is_409_naming_them(front_desk_api, world):
+    nurse = world.nurses[0]
+    first = book(front_desk_api, world.patients[0], world.spravato, world.at(9), staff=nurse.id)
+    assert first.status_code == 201
+
+    response = book(
+        front_desk_api, world.patients[1], world.spravato, world.at(9, 5), staff=nurse.id
+    )
+
+    assert response.status_code == 409
+    assert "Nurse A is not working or not free 09:05-09:20" in response.json()["detail"]
