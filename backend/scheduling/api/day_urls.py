@@ -1,1 +1,13 @@
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .day_views import BoardView, RemsFormViewSet, RidesView
+
+router = SimpleRouter()
+router.register("rems", RemsFormViewSet, basename="rems-form")
+
+urlpatterns = [
+    path("board/", BoardView.as_view(), name="board"),
+    path("board/rides/", RidesView.as_view(), name="board-rides"),
+    *router.urls,
+]
