@@ -144,11 +144,6 @@ class DayAppointmentSerializer(AppointmentSerializer):
     class Meta(AppointmentSerializer.Meta):
         fields = [
             *AppointmentSerializer.Meta.fields,
-            "checked_in_at",
-            "session_started_at",
-            "recovery_started_at",
-            "discharged_at",
-            "no_show_at",
             "ride_confirmed",
             "discharge",
             "rems_form",

@@ -345,6 +345,9 @@ def appointment_move(
     appointment.sequence += 1
     appointment.save()
     holds_create(appointment, placement)
+    if before["start"] != appointment.start:
+        # The reminder already sent names the old time: let the next run send a fresh one.
+        appointment.reminders_sent.all().delete()
     appointment_event_record(
         appointment,
         action=action,
