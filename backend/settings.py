@@ -146,8 +146,13 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "clinic@localhost")
-# Where patients reach the service (links in reminder emails and calendar feeds).
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where patients reach the service, e.g. https://clinic.example.org: links in reminder
+# emails and calendar feeds. Feeds fall back to the request's own origin when it is empty.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+FEED_BASE_URL = os.environ.get("FEED_BASE_URL", "").rstrip("/")
+# Calendar event UIDs are appointment-<id>@<this>: set it once per install and never change
+# it, or subscribers' calendars fill with duplicates.
+FEED_UID_DOMAIN = os.environ.get("FEED_UID_DOMAIN", "kap-scheduler.invalid")
 
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -194,6 +199,16 @@ SPECTACULAR_SETTINGS = {
         "RecoveryLocationEnum": "backend.scheduling.models.choices.RecoveryLocation",
     },
 }
+
+# --- Cache (feed rate limits) ----------------------------------------------------------
+# Per-process memory by default; several app servers should share one cache so that a
+# feed token's rate limit counts across them (REDIS_URL needs the "redis" package).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if os.environ.get("REDIS_URL"):
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+    }
 
 # --- Logging --------------------------------------------------------------------------
 # Calendar feed tokens are credentials in URL paths: the redaction filter rewrites

@@ -28,6 +28,8 @@ from .appointment_serializers import (
     RescheduleSerializer,
     SlotSerializer,
 )
+from .day_views import DAY_ACTION_ROLES, DayOfTreatmentActions
+from .feed_views import AppointmentIcsAction
 from .idempotency import idempotent
 
 BOOKING_ROLES = (Role.FRONT_DESK, Role.MANAGER)
@@ -46,6 +48,8 @@ def appointment_data(appointment: Appointment) -> dict:
 
 
 class AppointmentViewSet(
+    AppointmentIcsAction,
+    DayOfTreatmentActions,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -56,7 +60,7 @@ class AppointmentViewSet(
     filterset_class = AppointmentFilter
     ordering_fields = ["start", "id"]
     write_roles = BOOKING_ROLES
-    action_roles = {"reschedule": BOOKING_ROLES, "cancel": BOOKING_ROLES}
+    action_roles = {"reschedule": BOOKING_ROLES, "cancel": BOOKING_ROLES, **DAY_ACTION_ROLES}
 
     @extend_schema(
         request=AppointmentCreateSerializer,
@@ -103,7 +107,12 @@ class AppointmentViewSet(
             staff=data.get("staff"),
             room=data.get("room"),
             cascade=data["cascade"],
+            dry_run=data["dry_run"],
         )
+        if data["dry_run"]:
+            # Nothing was written: render the objects as computed, not as re-read.
+            context = {"moved": cascaded, "dry_run": True}
+            return Response(RescheduleResultSerializer(moved, context=context).data)
         fresh = Appointment.objects.with_details().get(pk=moved.pk)
         others = Appointment.objects.with_details().filter(pk__in=[a.pk for a in cascaded])
         return Response(RescheduleResultSerializer(fresh, context={"moved": list(others)}).data)

@@ -41,7 +41,7 @@ TEMPLATES = "scheduling/email/"
 
 def public_base_url() -> str:
     """Where patients reach the service; read per call so settings changes are seen."""
-    return getattr(settings, "PUBLIC_BASE_URL", DEFAULT_BASE_URL).rstrip("/")
+    return (getattr(settings, "PUBLIC_BASE_URL", "") or DEFAULT_BASE_URL).rstrip("/")
 
 
 def token_digest(token: str) -> str:
