@@ -54,6 +54,7 @@ define load_demo
 @if [ '$(DEMO)' = 1 ]; then \
 	echo "$(MANAGE) loaddata $(DEMO_FIXTURE)"; \
 	$(MANAGE) loaddata $(DEMO_FIXTURE); \
+	$(MANAGE) demo_schedule; \
 	else \
 	echo "DEMO=$(DEMO): demo data not loaded"; \
 	fi

@@ -1,0 +1,105 @@
+"""Give the demo clinic a lived-in week: booked courses and a day board in progress.
+
+Idempotent: it does nothing when the clinic already has appointments from today on. It
+books through the same services the API uses, so every rule holds; today's board entries
+are booked "yesterday" (``now`` passed in) so that sessions earlier today can exist.
+"""
+
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from backend.common.errors import DomainError
+from backend.plans.models import PlanTemplate
+from backend.plans.services.plans import plan_book, plan_create
+from backend.scheduling.models import Appointment, Clinic, Patient, SessionType
+from backend.scheduling.services.booking import appointment_book
+from backend.scheduling.services.clock import clock_now
+from backend.scheduling.services.day_of_treatment import (
+    appointment_check_in,
+    appointment_recover,
+    appointment_start,
+)
+
+COURSES = [
+    ("spravato-trd", [1, 2, 4]),
+    ("iv-ketamine", [3, 5]),
+    ("kap-individual", [7]),
+]
+# Minutes from now (rounded to the quarter hour) of today's demo sessions, and how far each
+# has got: discharge due, recovering, late, and still to come.
+TODAY = [(-150, "recovering"), (-75, "recovering"), (-30, "booked"), (45, "booked")]
+TODAY_PATIENTS = [6, 9, 11, 14]
+
+
+class Command(BaseCommand):
+    help = "Book demo courses and today's demo sessions at the demo clinic (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--clinic", default="harbor-light", help="Clinic slug.")
+
+    def handle(self, *args, clinic: str, **options):
+        clinic_row = Clinic.objects.filter(slug=clinic).first()
+        if clinic_row is None:
+            self.stdout.write(f"No clinic '{clinic}': nothing to schedule.")
+            return
+        now = clock_now()
+        zone = clinic_row.zone
+        today = now.astimezone(zone).date()
+        midnight = datetime.combine(today, time(0, 0), tzinfo=zone)
+        if Appointment.objects.filter(clinic=clinic_row, start__gte=midnight).exists():
+            self.stdout.write("The demo clinic already has a schedule: nothing to do.")
+            return
+        users = {u.username: u for u in get_user_model().objects.all()}
+        front_desk, clinician = users.get("frontdesk"), users.get("clinician")
+        booked = self._today(clinic_row, now, front_desk, clinician)
+        courses = self._courses(clinic_row, today, now, front_desk)
+        self.stdout.write(f"Demo schedule: {courses} courses and {booked} sessions today.")
+
+    def _courses(self, clinic, today, now, actor) -> int:
+        count = 0
+        for slug, patient_ids in COURSES:
+            template = PlanTemplate.objects.get(clinic=None, slug=slug)
+            for patient in Patient.objects.filter(clinic=clinic, pk__in=patient_ids):
+                try:
+                    plan = plan_create(
+                        actor=actor,
+                        patient=patient,
+                        template=template,
+                        start_date=today + timedelta(days=1),
+                        now=now,
+                    )
+                    plan_book(actor=actor, plan=plan, now=now)
+                    count += 1
+                except DomainError as exc:
+                    self.stdout.write(f"  {slug} for {patient}: not booked ({exc.detail})")
+        return count
+
+    def _today(self, clinic, now, front_desk, clinician) -> int:
+        spravato = SessionType.objects.get(clinic=None, slug="spravato-session")
+        patients = list(Patient.objects.filter(clinic=clinic, pk__in=TODAY_PATIENTS))
+        quarter = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
+        count = 0
+        for (offset, state), patient in zip(TODAY, patients, strict=False):
+            start = quarter + timedelta(minutes=offset)
+            try:
+                appointment = appointment_book(
+                    actor=front_desk,
+                    patient=patient,
+                    session_type=spravato,
+                    start=start,
+                    now=start - timedelta(days=1),
+                )
+            except DomainError:
+                continue  # outside today's opening hours, or the clinic is closed
+            count += 1
+            if state == "recovering":
+                appointment_check_in(
+                    actor=front_desk, appointment=appointment, now=start - timedelta(minutes=10)
+                )
+                appointment_start(actor=clinician, appointment=appointment, now=start)
+                appointment_recover(
+                    actor=clinician, appointment=appointment, now=start + timedelta(minutes=15)
+                )
+        return count
