@@ -1,11 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
-    # The staff console takes over the root once it exists; until then, the API docs.
-    path("", RedirectView.as_view(url="/api/docs/", permanent=False), name="home"),
+    # The staff console: server-rendered pages for the front desk, clinicians and managers.
+    path("", include("backend.console.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

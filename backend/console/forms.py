@@ -1,0 +1,183 @@
+"""Console forms. They check shape only; every business rule stays in the services, whose
+errors come back onto these forms next to the field they name."""
+
+from datetime import datetime
+
+from django import forms
+from django.db.models import Q
+
+from backend.plans.models import PlanTemplate
+from backend.scheduling.models import Clinic, Patient, Staff, Weekday
+
+from .site import LOCAL_INPUT_FORMAT, local_input, parse_local_input
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"step": 300, **(attrs or {})}, format=LOCAL_INPUT_FORMAT)
+
+
+class LocalDateTimeField(forms.Field):
+    """A wall-clock date and time in the clinic's zone, cleaned to an aware datetime."""
+
+    widget = LocalDateTimeInput
+    default_error_messages = {"invalid": "Enter a date and time."}
+
+    def __init__(self, *, zone, **kwargs):
+        self.zone = zone
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, datetime):
+            return local_input(value, self.zone)
+        return value
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            return value
+        parsed = parse_local_input(str(value), self.zone)
+        if parsed is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return parsed
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Name",
+        required=False,
+        max_length=120,
+        widget=forms.TextInput(attrs={"placeholder": "First, last, or 'last, first'"}),
+    )
+
+
+def patient_label(patient: Patient) -> str:
+    screening = patient.get_screening_status_display().lower()
+    rems = "REMS enrolled" if patient.rems_enrolled_on else "no REMS"
+    return f"{patient.last_name}, {patient.first_name} (screening {screening}, {rems})"
+
+
+class PatientChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return patient_label(obj)
+
+
+class CourseForm(forms.Form):
+    """Step 1 of the new-course wizard: who, which protocol, from when, and preferences."""
+
+    patient = PatientChoiceField(queryset=Patient.objects.none(), empty_label="Choose a patient")
+    template = forms.ModelChoiceField(
+        queryset=PlanTemplate.objects.none(), empty_label="Choose a treatment plan", label="Plan"
+    )
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=Weekday.choices,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Days the patient can come; none ticked means any day the clinic is open.",
+    )
+    earliest_time = forms.TimeField(
+        required=False,
+        label="Earliest start",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    latest_time = forms.TimeField(
+        required=False,
+        label="Latest start",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    staff = forms.ModelChoiceField(
+        queryset=Staff.objects.none(),
+        required=False,
+        empty_label="Anyone",
+        label="Preferred staff member",
+    )
+
+    def __init__(self, *args, clinic: Clinic, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.clinic = clinic
+        self.fields["patient"].queryset = Patient.objects.filter(clinic=clinic, active=True)
+        self.fields["template"].queryset = PlanTemplate.objects.filter(
+            Q(clinic=None) | Q(clinic=clinic), active=True
+        ).order_by("name")
+        self.fields["staff"].queryset = Staff.objects.filter(clinic=clinic, active=True)
+
+    def clean(self):
+        data = super().clean()
+        early, late = data.get("earliest_time"), data.get("latest_time")
+        if early and late and late < early:
+            self.add_error("latest_time", "The latest start is before the earliest start.")
+        return data
+
+
+class RescheduleForm(forms.Form):
+    start = LocalDateTimeField(zone=None, label="New start")
+    cascade = forms.BooleanField(
+        required=False,
+        label="Move the later sessions of the course as needed to keep its rhythm",
+    )
+    staff = forms.ModelChoiceField(
+        queryset=Staff.objects.none(), required=False, empty_label="Keep or pick any free"
+    )
+
+    def __init__(self, *args, appointment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["start"].zone = appointment.clinic.zone
+        role = appointment.session_type.staff_role
+        if role:
+            self.fields["staff"].queryset = Staff.objects.filter(
+                clinic_id=appointment.clinic_id, role=role, active=True
+            )
+        else:
+            del self.fields["staff"]
+        if appointment.plan_id is None:
+            del self.fields["cascade"]
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept with the appointment and in its history.",
+    )
+
+
+class EscortForm(forms.Form):
+    name = forms.CharField(max_length=160, required=False, label="Escort name")
+    phone = forms.CharField(max_length=40, required=False, label="Escort phone")
+
+
+class StepForm(forms.Form):
+    note = forms.CharField(max_length=2000, required=False)
+
+
+class DischargeForm(forms.Form):
+    # Not required here: the discharge rule refuses unticked checks with its own words.
+    vitals_stable = forms.BooleanField(required=False, label="Vital signs stable")
+    alert_and_oriented = forms.BooleanField(required=False, label="Alert and oriented")
+    score = forms.IntegerField(
+        min_value=0,
+        max_value=10,
+        label="Discharge score (0-10)",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    collected_by = forms.CharField(
+        max_length=160,
+        required=False,
+        label="Collected by",
+        help_text="Who takes the patient home; defaults to the escort on the appointment.",
+    )
+    override_reason = forms.CharField(
+        max_length=2000,
+        required=False,
+        label="Early discharge reason",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only to discharge before the minimum monitoring time.",
+    )
+    notes = forms.CharField(
+        max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -1,0 +1,43 @@
+"""The staff console, mounted at the site root."""
+
+from django.urls import path
+
+from .views import appointments, board, courses, patients
+
+app_name = "console"
+
+urlpatterns = [
+    path("", board.board, name="board"),
+    path("patients/", patients.patient_list, name="patients"),
+    path("patients/<int:pk>/", patients.patient_detail, name="patient"),
+    path("patients/<int:pk>/feed/", patients.patient_feed_issue, name="patient-feed"),
+    path("courses/new/", courses.course_new, name="course-new"),
+    path("courses/<int:pk>/", courses.course_detail, name="course"),
+    path("courses/<int:pk>/book/", courses.course_book, name="course-book"),
+    path("appointments/<int:pk>/", appointments.appointment_detail, name="appointment"),
+    path(
+        "appointments/<int:pk>/reschedule/",
+        appointments.appointment_reschedule_view,
+        name="appointment-reschedule",
+    ),
+    path(
+        "appointments/<int:pk>/cancel/",
+        appointments.appointment_cancel_view,
+        name="appointment-cancel",
+    ),
+    path(
+        "appointments/<int:pk>/escort/",
+        appointments.appointment_escort_view,
+        name="appointment-escort",
+    ),
+    path(
+        "appointments/<int:pk>/discharge/",
+        appointments.appointment_discharge_view,
+        name="appointment-discharge",
+    ),
+    path(
+        "appointments/<int:pk>/<slug:step>/",
+        appointments.appointment_step_view,
+        name="appointment-step",
+    ),
+]

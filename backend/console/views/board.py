@@ -1,0 +1,50 @@
+"""The day board: one clinic-local day by state, with the steps each role may take."""
+
+from datetime import date
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from backend.scheduling.services.clock import clock_now
+from backend.scheduling.services.day_of_treatment import day_board_fetch
+
+from ..access import staff_required
+from ..presenters import board_lanes
+from ..roles import permissions_of
+from ..site import clinic_today, current_clinic, page
+
+REFRESH_SECONDS = 30
+
+
+def _day(request: HttpRequest, today: date) -> date:
+    try:
+        return date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return today
+
+
+@staff_required
+def board(request: HttpRequest) -> HttpResponse:
+    clinic = current_clinic(request)
+    if clinic is None:
+        return page(request, "console/no_clinic.html", {"nav": "board"})
+    now = clock_now()
+    today = clinic_today(clinic, now)
+    day = _day(request, today)
+    entries = day_board_fetch(clinic=clinic, day=day, now=now)
+    lanes = board_lanes(entries, can=permissions_of(request.user), now=now)
+    partial = request.GET.get("partial") == "1"
+    context = {
+        "nav": "board",
+        "day": day,
+        "today": today,
+        "is_today": day == today,
+        "now": now,
+        "lanes": lanes,
+        "total": len(entries),
+        "flagged": sum(1 for e in entries if e.flags),
+        "refresh_seconds": REFRESH_SECONDS,
+        "back": f"{reverse('console:board')}?date={day.isoformat()}",
+    }
+    template = "console/partials/board_lanes.html" if partial else "console/board.html"
+    return page(request, template, context, clinic=clinic)

@@ -1,0 +1,76 @@
+"""Patients: search by name, a patient's page, and issuing their calendar subscription."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_POST
+
+from backend.plans.models import TreatmentPlan
+from backend.scheduling.api.resource_filters import PatientFilter
+from backend.scheduling.feeds.links import feed_links_for
+from backend.scheduling.models import Appointment, FeedToken, Patient
+from backend.scheduling.services.clock import clock_now
+from backend.scheduling.services.feeds import feed_name, feed_token_issue
+
+from ..access import action_required, staff_required
+from ..forms import PatientSearchForm
+from ..site import current_clinic, page
+
+PAST_SHOWN = 20
+RESULTS_SHOWN = 100
+
+
+@staff_required
+def patient_list(request: HttpRequest) -> HttpResponse:
+    clinic = current_clinic(request)
+    form = PatientSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    # The API's own filter, so the console and integrators find the same people.
+    filtered = PatientFilter(
+        {"search": query, "clinic": clinic.id if clinic else ""},
+        queryset=Patient.objects.filter(active=True),
+    ).qs
+    patients = list(filtered.order_by("last_name", "first_name", "id")[: RESULTS_SHOWN + 1])
+    context = {
+        "nav": "patients",
+        "form": form,
+        "query": query,
+        "patients": patients[:RESULTS_SHOWN],
+        "more": len(patients) > RESULTS_SHOWN,
+    }
+    return page(request, "console/patients.html", context)
+
+
+def _patient_context(patient: Patient) -> dict:
+    now = clock_now()
+    appointments = Appointment.objects.filter(patient=patient).select_related(
+        "session_type", "room", "seat", "staff"
+    )
+    return {
+        "nav": "patients",
+        "patient": patient,
+        "plans": TreatmentPlan.objects.filter(patient=patient).select_related("template"),
+        "upcoming": list(appointments.filter(start__gte=now).order_by("start", "id")),
+        "past": list(appointments.filter(start__lt=now).order_by("-start", "-id")[:PAST_SHOWN]),
+        "feed": FeedToken.objects.filter(patient=patient, revoked_at__isnull=True).first(),
+        "now": now,
+    }
+
+
+@staff_required
+def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = get_object_or_404(Patient.objects.select_related("clinic"), pk=pk)
+    return page(request, "console/patient.html", _patient_context(patient), clinic=patient.clinic)
+
+
+@require_POST
+@action_required("patient_feed")
+def patient_feed_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new subscription link for the patient (the previous one stops working)."""
+    patient = get_object_or_404(Patient.objects.select_related("clinic"), pk=pk)
+    _, raw = feed_token_issue(owner=patient, actor=request.user, now=clock_now())
+    links = feed_links_for(request, raw, name=feed_name(patient))
+    context = {**_patient_context(patient), "links": links}
+    response = page(request, "console/patient.html", context, clinic=patient.clinic)
+    # The page holds a credential: no cache may keep it.
+    response["Cache-Control"] = "no-store"
+    return response
