@@ -159,6 +159,7 @@ class SessionTypeAdmin(admin.ModelAdmin):
     ]
     list_filter = ["is_dosing", "room_kind", "staff_role", "active", "clinic"]
     list_select_related = ["clinic"]
+    filter_horizontal = ["rooms"]
     search_fields = ["name", "slug"]
 
     @admin.display(description="Clinic", ordering="clinic__name")

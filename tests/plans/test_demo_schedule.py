@@ -36,3 +36,9 @@ def test_demo_schedule_books_courses_and_a_board_in_progress_once():
     assert Appointment.objects.count() == count
     assert "nothing to do" in again.getvalue()
     assert overlapping_active_holds() == []
+    spravato_rooms = set(
+        Appointment.objects.filter(session_type__slug="spravato-session").values_list(
+            "room__name", flat=True
+        )
+    )
+    assert spravato_rooms == {"Spravato Room"}

@@ -484,12 +484,23 @@ class SessionTypeSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "min_monitoring_minutes",
             "escort_required",
             "room_kind",
+            "rooms",
             "staff_role",
             "arrive_minutes_before",
             "patient_instructions",
             "active",
         ]
         validators = []
+        extra_kwargs = {"rooms": {"required": False}}
+
+    def validate_rooms(self, rooms: list[Room]) -> list[Room]:
+        kind = self.initial_data.get("room_kind", getattr(self.instance, "room_kind", None))
+        wrong = [room.name for room in rooms if room.kind != kind]
+        if wrong:
+            raise serializers.ValidationError(
+                f"Not {kind} rooms: {', '.join(wrong)}. List rooms of the session's kind."
+            )
+        return rooms
 
     def get_is_builtin(self, session_type: SessionType) -> bool:
         return session_type.clinic_id is None

@@ -155,7 +155,7 @@ class PatientViewSet(PatientFeedActions, ResourceViewSet):
 class SessionTypeViewSet(ResourceViewSet):
     """Session types: each clinic's own plus the built-in ones (no clinic) all share."""
 
-    queryset = SessionType.objects.all()
+    queryset = SessionType.objects.prefetch_related("rooms")
     serializer_class = serializers.SessionTypeSerializer
     filterset_class = filters.SessionTypeFilter
     ordering_fields: ClassVar[list[str]] = ["name", "slug", "id"]

@@ -138,6 +138,13 @@ class SessionType(models.Model):
         default=False, help_text="The patient may not drive home; an escort collects them."
     )
     room_kind = models.CharField(max_length=20, choices=RoomKind.choices)
+    rooms = models.ManyToManyField(
+        Room,
+        blank=True,
+        related_name="session_types",
+        help_text="Rooms this session type may use (e.g. the REMS-certified room); "
+        "empty means any active room of its kind.",
+    )
     staff_role = models.CharField(
         max_length=20,
         choices=StaffRole.choices,

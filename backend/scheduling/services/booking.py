@@ -184,6 +184,9 @@ def _validate_choice(session_type, patient, *, room=None, seat=None, staff=None)
             )
         if not room.active:
             raise InvalidInput("room", f"{room.name} is not in use.")
+        allowed = list(session_type.rooms.filter(clinic_id=clinic_id).values_list("id", flat=True))
+        if allowed and room.id not in allowed:
+            raise InvalidInput("room", f"{session_type.name} is not given in {room.name}.")
     if seat is not None:
         if room is not None and seat.room_id != room.id:
             raise InvalidInput("seat", "This seat is not in the chosen room.")

@@ -66,6 +66,22 @@ def _seat_ref(seat: Seat) -> SeatRef:
     return SeatRef(seat_id=seat.id, room_id=seat.room_id, label=f"{seat.room.name} / {seat.name}")
 
 
+def session_type_rooms(clinic: Clinic, session_types: list[SessionType]) -> dict[int, set[int]]:
+    """The clinic's rooms each session type is limited to (1 query).
+
+    A type that lists none of this clinic's rooms may use any room of its kind here: a
+    built-in type is shared, and one clinic's choice must not empty another's calendar.
+    """
+    through = SessionType.rooms.through
+    limited: dict[int, set[int]] = defaultdict(set)
+    rows = through.objects.filter(
+        sessiontype_id__in=[st.id for st in session_types], room__clinic=clinic
+    )
+    for st_id, room_id in rows.values_list("sessiontype_id", "room_id"):
+        limited[st_id].add(room_id)
+    return dict(limited)
+
+
 @dataclass(frozen=True)
 class Resources:
     """The seats and staff a session type could use at a clinic (ids for locking)."""
@@ -122,12 +138,16 @@ def resources_fetch(
         )
         for s in staff_rows
     }
+    allowed_rooms = session_type_rooms(clinic, session_types)
     result = {}
     for st in session_types:
+        allowed = allowed_rooms.get(st.id)
         session_seats = [
             _seat_ref(s)
             for s in seats
-            if s.room.kind == st.room_kind and (room_id is None or s.room_id == room_id)
+            if s.room.kind == st.room_kind
+            and (room_id is None or s.room_id == room_id)
+            and (allowed is None or s.room_id in allowed)
         ]
         recovery_seats = (
             [_seat_ref(s) for s in seats if s.room.kind == RoomKind.RECOVERY]

@@ -215,3 +215,29 @@ def test_session_type_in_use_cannot_be_deleted(manager_api, clinic):
     assert response.status_code == 409
     assert response.json()["conflicts"] == [{"model": "appointment", "count": 1}]
     assert SessionType.objects.filter(pk=appointment.session_type_id).exists()
+
+
+def test_session_type_rooms_limit_is_written_and_checked(manager_api, clinic):
+    from tests.factories import RoomFactory
+
+    dosing = RoomFactory(clinic=clinic, kind="dosing", name="Spravato Room")
+    lounge = RoomFactory(clinic=clinic, kind="recovery", name="Lounge")
+    body = {
+        "clinic": clinic.id,
+        "slug": "spravato-here",
+        "name": "Spravato here",
+        "in_room_minutes": 15,
+        "recovery_minutes": 120,
+        "room_kind": "dosing",
+        "rooms": [dosing.id],
+    }
+
+    created = manager_api.post("/api/v1/session-types/", body, format="json")
+    refused = manager_api.post(
+        "/api/v1/session-types/", {**body, "slug": "x", "rooms": [lounge.id]}, format="json"
+    )
+
+    assert created.status_code == 201, created.json()
+    assert created.json()["rooms"] == [dosing.id]
+    assert refused.status_code == 400
+    assert list(refused.json()["errors"]) == ["rooms"]

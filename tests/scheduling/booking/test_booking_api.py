@@ -387,3 +387,32 @@ def test_book_with_a_named_nurse_who_is_busy_is_409_naming_them(front_desk_api, 
 
     assert response.status_code == 409
     assert "Nurse A is not working or not free 09:05-09:20" in response.json()["detail"]
+
+
+def test_a_session_type_limited_to_one_room_books_only_there(front_desk_api, world):
+    from tests.factories import RoomFactory, SeatFactory
+
+    other = RoomFactory(clinic=world.clinic, name="A Infusion Room", kind="dosing")
+    SeatFactory(room=other, name="Chair 1")
+    world.spravato.rooms.add(world.dosing_room)
+
+    booked = book(front_desk_api, world.patients[0], world.spravato, world.at(9))
+    wrong_room = book(
+        front_desk_api, world.patients[1], world.spravato, world.at(13), room=other.id
+    )
+
+    assert booked.status_code == 201
+    assert booked.json()["room"] == world.dosing_room.id
+    assert wrong_room.status_code == 400
+    assert list(wrong_room.json()["errors"]) == ["room"]
+
+
+def test_a_room_list_of_another_clinic_does_not_limit_this_one(front_desk_api, world):
+    from tests.factories import ClinicFactory, RoomFactory
+
+    elsewhere = RoomFactory(clinic=ClinicFactory(), name="Elsewhere", kind="dosing")
+    world.spravato.rooms.add(elsewhere)
+
+    response = book(front_desk_api, world.patients[0], world.spravato, world.at(9))
+
+    assert response.status_code == 201

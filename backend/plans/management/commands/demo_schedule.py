@@ -1,5 +1,7 @@
 """Give the demo clinic a lived-in week: booked courses and a day board in progress.
 
+It also assigns the built-in dosing session types to the demo clinic's rooms.
+
 Idempotent: it does nothing when the clinic already has appointments from today on. It
 books through the same services the API uses, so every rule holds; today's board entries
 are booked "yesterday" (``now`` passed in) so that sessions earlier today can exist.
@@ -31,6 +33,12 @@ COURSES = [
 # has got: discharge due, recovering, late, and still to come.
 TODAY = [(-150, "recovering"), (-75, "recovering"), (-30, "booked"), (45, "booked")]
 TODAY_PATIENTS = [6, 9, 11, 14]
+# Which demo room each built-in dosing session uses (the REMS-certified room for Spravato).
+ROOMS = {
+    "spravato-session": "Spravato Room",
+    "iv-infusion": "Infusion Room",
+    "kap-dosing": "KAP Suite",
+}
 
 
 class Command(BaseCommand):
@@ -44,6 +52,7 @@ class Command(BaseCommand):
         if clinic_row is None:
             self.stdout.write(f"No clinic '{clinic}': nothing to schedule.")
             return
+        self._rooms(clinic_row)
         now = clock_now()
         zone = clinic_row.zone
         today = now.astimezone(zone).date()
@@ -56,6 +65,14 @@ class Command(BaseCommand):
         booked = self._today(clinic_row, now, front_desk, clinician)
         courses = self._courses(clinic_row, today, now, front_desk)
         self.stdout.write(f"Demo schedule: {courses} courses and {booked} sessions today.")
+
+    def _rooms(self, clinic) -> None:
+        """Give each built-in dosing type its demo room, unless the clinic chose already."""
+        rooms = {room.name: room for room in clinic.rooms.all()}
+        for slug, room_name in ROOMS.items():
+            session_type = SessionType.objects.get(clinic=None, slug=slug)
+            if room_name in rooms and not session_type.rooms.filter(clinic=clinic).exists():
+                session_type.rooms.add(rooms[room_name])
 
     def _courses(self, clinic, today, now, actor) -> int:
         count = 0
