@@ -80,7 +80,9 @@ def preview_data(preview: PlanPreview) -> dict:
             staff = p.staff.staff_id if p.staff else None
             staff_name = p.staff.name if p.staff else None
         else:
-            unplaced.append({"ordinal": slot.ordinal, "phase": slot.phase_key, "reason": slot.reason})
+            unplaced.append(
+                {"ordinal": slot.ordinal, "phase": slot.phase_key, "reason": slot.reason}
+            )
             continue
         local_start = start.astimezone(zone)
         sessions.append(
@@ -219,5 +221,3 @@ class PlanViewSet(
             actor=request.user, plan=plan, weeks=form.validated_data["weeks"], now=clock_now()
         )
         return Response(booking_data(booking), status=status.HTTP_201_CREATED)
-
-
