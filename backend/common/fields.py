@@ -9,7 +9,14 @@ class AwareDateTimeField(serializers.DateTimeField):
 
     default_error_messages = {
         "naive": "Include a UTC offset, e.g. 2026-05-04T09:00:00-04:00.",
+        "whole_minutes": "Use a whole minute (no seconds), e.g. 2026-05-04T09:00:00-04:00.",
     }
+
+    def __init__(self, *, whole_minutes: bool = False, **kwargs):
+        # Appointment times are whole minutes: sessions start on the clock, and every
+        # hold is then exact in whole seconds (the busy-span fetch reads them as such).
+        self.whole_minutes = whole_minutes
+        super().__init__(**kwargs)
 
     def to_internal_value(self, value):
         if isinstance(value, str):
@@ -19,7 +26,10 @@ class AwareDateTimeField(serializers.DateTimeField):
                 parsed = None
             if parsed is not None and parsed.tzinfo is None:
                 self.fail("naive")
-        return super().to_internal_value(value)
+        result = super().to_internal_value(value)
+        if self.whole_minutes and (result.second or result.microsecond):
+            self.fail("whole_minutes")
+        return result
 
 
 class ClinicLocalMixin:

@@ -106,6 +106,8 @@ def parse_local_input(value: str, zone) -> datetime | None:
         naive = datetime.fromisoformat(text)
     except ValueError:
         return None
+    # Appointment times are whole minutes (a browser may send seconds).
+    naive = naive.replace(second=0, microsecond=0)
     if naive.tzinfo is not None:
         return naive
     return wall_to_utc(naive.date(), naive.time(), zone)

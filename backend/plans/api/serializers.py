@@ -284,7 +284,7 @@ class PreviewSerializer(serializers.Serializer):
 
 class PinSerializer(serializers.Serializer):
     ordinal = serializers.IntegerField(min_value=1)
-    start = AwareDateTimeField()
+    start = AwareDateTimeField(whole_minutes=True)
 
 
 class PlanBookSerializer(serializers.Serializer):

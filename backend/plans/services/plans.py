@@ -25,8 +25,9 @@ from backend.scheduling.models import (
 )
 from backend.scheduling.services.booking import (
     Escort,
+    NewAppointment,
     appointment_cancel,
-    appointment_insert,
+    appointments_insert,
     integrity_conflict,
     patient_eligibility_problems,
 )
@@ -245,35 +246,53 @@ def _plan_book_locked(
         )
     patient = plan.patient
     escort = Escort(patient.escort_name, patient.escort_phone)
-    session_types = {p.session_type_id: p.session_type for p in preview.world.template.phases.all()}
     phases = {p.key: p for p in preview.world.template.phases.all()}
-    created = []
-    for slot in to_book:
-        appointment = appointment_insert(
-            placement=slot.placement,
-            patient=patient,
-            session_type=session_types[slot.session_type_id],
-            actor=actor,
-            now=now,
-            escort=escort,
-            plan_id=plan.id,
-            ordinal=slot.ordinal,
-        )
-        created.append(appointment)
-        PlannedSession.objects.update_or_create(
-            plan=plan,
-            ordinal=slot.ordinal,
-            defaults={
-                "phase_key": slot.phase_key,
-                "phase_name": phases[slot.phase_key].name,
-                "session_type_id": slot.session_type_id,
-                "appointment": appointment,
-            },
-        )
+    created = appointments_insert(
+        [
+            NewAppointment(
+                placement=slot.placement,
+                patient=patient,
+                session_type=phases[slot.phase_key].session_type,
+                escort=escort,
+                plan_id=plan.id,
+                ordinal=slot.ordinal,
+            )
+            for slot in to_book
+        ],
+        actor=actor,
+        now=now,
+    )
+    planned_sessions_point(plan, to_book, created, phases)
     plan.status = PlanStatus.BOOKED
     plan.booked_at = plan.booked_at or now
     plan.save(update_fields=["status", "booked_at", "extra_horizon_weeks", "updated_at"])
     return PlanBooking(plan, created)
+
+
+def planned_sessions_point(
+    plan: TreatmentPlan, slots: list[PlannedSlot], appointments: list[Appointment], phases
+) -> None:
+    """Point each planned session at its new appointment (make-ups replace the old one)."""
+    existing = {s.ordinal: s for s in PlannedSession.objects.filter(plan=plan)}
+    new, changed = [], []
+    for slot, appointment in zip(slots, appointments, strict=True):
+        session = existing.get(slot.ordinal)
+        if session is None:
+            new.append(
+                PlannedSession(
+                    plan=plan,
+                    ordinal=slot.ordinal,
+                    phase_key=slot.phase_key,
+                    phase_name=phases[slot.phase_key].name,
+                    session_type_id=slot.session_type_id,
+                    appointment=appointment,
+                )
+            )
+        else:
+            session.appointment = appointment
+            changed.append(session)
+    PlannedSession.objects.bulk_create(new)
+    PlannedSession.objects.bulk_update(changed, ["appointment"])
 
 
 def _plan_lock(plan_id: int) -> TreatmentPlan:

@@ -105,7 +105,7 @@ class AppointmentSerializer(ClinicLocalMixin, serializers.ModelSerializer):
 class AppointmentCreateSerializer(serializers.Serializer):
     patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
     session_type = serializers.PrimaryKeyRelatedField(queryset=SessionType.objects.all())
-    start = AwareDateTimeField()
+    start = AwareDateTimeField(whole_minutes=True)
     staff = serializers.PrimaryKeyRelatedField(
         queryset=Staff.objects.all(), required=False, allow_null=True
     )
@@ -120,7 +120,7 @@ class AppointmentCreateSerializer(serializers.Serializer):
 
 
 class RescheduleSerializer(serializers.Serializer):
-    start = AwareDateTimeField()
+    start = AwareDateTimeField(whole_minutes=True)
     cascade = serializers.BooleanField(default=False)
     dry_run = serializers.BooleanField(
         default=False, help_text="Check and show what would move; write nothing."

@@ -23,6 +23,7 @@ from backend.scheduling.domain.availability import (
 )
 from backend.scheduling.models import (
     Appointment,
+    AppointmentEvent,
     AppointmentStatus,
     Hold,
     HoldKind,
@@ -109,7 +110,7 @@ def integrity_conflict(exc: IntegrityError) -> Conflict | None:
     return None
 
 
-def holds_create(appointment: Appointment, placement: Placement) -> list[Hold]:
+def _holds_for(appointment: Appointment, placement: Placement) -> list[Hold]:
     holds = []
     for kind, resource_id, span in placement.holds():
         is_staff = kind == HoldKind.STAFF
@@ -123,7 +124,72 @@ def holds_create(appointment: Appointment, placement: Placement) -> list[Hold]:
                 end=span.end,
             )
         )
-    return Hold.objects.bulk_create(holds)
+    return holds
+
+
+def holds_create(appointment: Appointment, placement: Placement) -> list[Hold]:
+    return Hold.objects.bulk_create(_holds_for(appointment, placement))
+
+
+@dataclass(frozen=True)
+class NewAppointment:
+    """One already-checked placement to write, with what the appointment row needs."""
+
+    placement: Placement
+    patient: Patient
+    session_type: SessionType
+    escort: Escort
+    notes: str = ""
+    plan_id: int | None = None
+    ordinal: int | None = None
+
+
+def appointments_insert(items: list[NewAppointment], *, actor, now: datetime) -> list[Appointment]:
+    """Write already-checked placements in three statements, whatever their number.
+
+    Callers hold the locks and the transaction. A whole course books with the same three
+    inserts (appointments, holds, audit entries) as a single session.
+    """
+    creator = actor if actor is not None and actor.is_authenticated else None
+    appointments = Appointment.objects.bulk_create(
+        Appointment(
+            clinic_id=item.patient.clinic_id,
+            patient=item.patient,
+            session_type=item.session_type,
+            room_id=item.placement.seat.room_id,
+            seat_id=item.placement.seat.seat_id,
+            staff_id=item.placement.staff.staff_id if item.placement.staff else None,
+            start=item.placement.start,
+            end=item.placement.end,
+            recovery_end=item.placement.recovery_end,
+            escort_name=item.escort.name,
+            escort_phone=item.escort.phone,
+            notes=item.notes,
+            plan_id=item.plan_id,
+            ordinal=item.ordinal,
+            created_by=creator,
+        )
+        for item in items
+    )
+    Hold.objects.bulk_create(
+        hold
+        for appointment, item in zip(appointments, items, strict=True)
+        for hold in _holds_for(appointment, item.placement)
+    )
+    AppointmentEvent.objects.bulk_create(
+        AppointmentEvent(
+            appointment=appointment,
+            action="booked",
+            actor=creator,
+            at=now,
+            changes={
+                "start": [None, item.placement.start],
+                "seat": [None, item.placement.seat.label],
+            },
+        )
+        for appointment, item in zip(appointments, items, strict=True)
+    )
+    return appointments
 
 
 def appointment_insert(
@@ -139,32 +205,8 @@ def appointment_insert(
     ordinal: int | None = None,
 ) -> Appointment:
     """Write one already-checked placement. Callers hold the locks and the transaction."""
-    appointment = Appointment.objects.create(
-        clinic_id=patient.clinic_id,
-        patient=patient,
-        session_type=session_type,
-        room_id=placement.seat.room_id,
-        seat_id=placement.seat.seat_id,
-        staff_id=placement.staff.staff_id if placement.staff else None,
-        start=placement.start,
-        end=placement.end,
-        recovery_end=placement.recovery_end,
-        escort_name=escort.name,
-        escort_phone=escort.phone,
-        notes=notes,
-        plan_id=plan_id,
-        ordinal=ordinal,
-        created_by=actor if actor is not None and actor.is_authenticated else None,
-    )
-    holds_create(appointment, placement)
-    appointment_event_record(
-        appointment,
-        action="booked",
-        actor=actor,
-        at=now,
-        changes={"start": [None, placement.start], "seat": [None, placement.seat.label]},
-    )
-    return appointment
+    item = NewAppointment(placement, patient, session_type, escort, notes, plan_id, ordinal)
+    return appointments_insert([item], actor=actor, now=now)[0]
 
 
 def _validate_choice(session_type, patient, *, room=None, seat=None, staff=None) -> None:

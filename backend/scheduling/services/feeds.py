@@ -70,6 +70,10 @@ FEED_FORMAT = "1"
 PAST = timedelta(days=90)
 FUTURE = timedelta(days=366)
 CANCELLED_KEPT = timedelta(days=30)
+# A cancellation before the window is listed only if the appointment was at most this far
+# before it: the bound keeps the (owner, start) index scan from reading an owner's whole
+# history, so a feed's cost grows with its own window, not with the years behind it.
+CANCELLED_LOOKBACK = timedelta(days=365)
 TOKEN_BYTES = 32  # 256 bits
 
 Owner = Patient | Room | Staff
@@ -374,6 +378,7 @@ def _source(
         **{
             f"{prefix}status": AppointmentStatus.CANCELLED,
             f"{prefix}cancelled_at__gte": cancelled_since,
+            f"{prefix}start__gte": start - CANCELLED_LOOKBACK,
             f"{prefix}start__lt": end,
         }
     )

@@ -24,6 +24,7 @@ from backend.scheduling.models import (
     SessionType,
     Staff,
 )
+from backend.scheduling.services.sql import EpochSeconds
 
 # No hold lasts longer than this; it bounds the index range scan on (seat, start) so a
 # window query never reads a resource's whole history.
@@ -182,10 +183,10 @@ def busy_fetch(
                 end__gt=window.start,
             )
             .exclude(appointment_id__in=list(exclude_appointment_ids))
-            .values_list("seat_id", "staff_id", "start", "end")
+            .values_list("seat_id", "staff_id", EpochSeconds("start"), EpochSeconds("end"))
         )
         for seat_id, staff_id, start, end in rows:
-            span = Span(start, end)
+            span = Span.from_epoch(start, end)
             if seat_id is not None:
                 seat_spans[seat_id].append(span)
             else:

@@ -416,3 +416,15 @@ def test_a_room_list_of_another_clinic_does_not_limit_this_one(front_desk_api, w
     response = book(front_desk_api, world.patients[0], world.spravato, world.at(9))
 
     assert response.status_code == 201
+
+
+def test_book_at_a_time_with_seconds_is_400_naming_start(front_desk_api, world):
+    response = book(
+        front_desk_api,
+        world.patients[0],
+        world.spravato,
+        world.at(9) + timedelta(seconds=30),
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["start"]

@@ -295,3 +295,12 @@ def test_timeline_add_keeps_spans_sharing_a_start_in_order():
     timeline.add(Span(at(9), at(10)))
 
     assert timeline.conflicts(Span(at(8), at(12))) == [Span(at(9), at(10)), Span(at(9), at(11))]
+
+
+def test_span_from_epoch_equals_the_checked_constructor():
+    start, end = at(9), at(10, 30)
+
+    span = Span.from_epoch(int(start.timestamp()), int(end.timestamp()))
+
+    assert span == Span(start, end)
+    assert span.start.tzinfo is UTC
