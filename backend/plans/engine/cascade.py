@@ -16,7 +16,7 @@ from backend.scheduling.domain.availability import (
     Board,
     Placement,
     board_reserve,
-    placement_check,
+    placement_try,
 )
 from backend.scheduling.domain.intervals import aware_to_utc
 
@@ -87,7 +87,7 @@ class _Cascade:
         if not window.holds(self.run.local_date(start)):
             return None
         self.run.used += 1
-        result = placement_check(
+        result = placement_try(
             self.boards[session.phase.session_type_id],
             session.phase.spec,
             start,

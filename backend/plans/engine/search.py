@@ -1,6 +1,6 @@
 """Trying starts for one session: which days, which times of day, and the placement checks.
 
-Every check goes through ``placement_check``, the same rule booking uses, so the engine can
+Every check goes through ``placement_try``, the same rule booking uses, so the engine can
 never propose a start that booking then refuses. Checks are counted against one budget per
 expansion so that a hopeless calendar fails fast instead of trying every quarter hour of
 every day.
@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from backend.scheduling.domain.availability import Board, Placement, SessionSpec, placement_check
+from backend.scheduling.domain.availability import Board, Placement, SessionSpec, placement_try
 from backend.scheduling.domain.calendar import ClinicCalendar, wall_to_utc
 from backend.scheduling.domain.intervals import Span, aware_to_utc
 
@@ -203,13 +203,13 @@ def options_iter(
                 return
             tried = True
             run.used += 1
-            result = placement_check(
+            result = placement_try(
                 board, spec, start, now=run.now, preferred_staff_id=run.prefs.staff_id
             )
             if isinstance(result, Placement):
                 yield result
                 break
-            notes.add(day, {clash.resource for clash in result})
+            notes.add(day, result)
         else:
             if not tried:
                 notes.add(day, {"hours"})

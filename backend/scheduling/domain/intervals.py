@@ -135,9 +135,19 @@ class Timeline:
         ordered = sorted(spans)
         self._spans: list[Span] = ordered
         self._starts: list[datetime] = [span.start for span in ordered]
-        blocks = spans_merge(ordered)
-        self._block_starts: list[datetime] = [block.start for block in blocks]
-        self._block_ends: list[datetime] = [block.end for block in blocks]
+        # The union as parallel start/end lists, merged in one pass without building Spans:
+        # timelines are built by the thousand when a plan's calendar is loaded.
+        block_starts: list[datetime] = []
+        block_ends: list[datetime] = []
+        for span in ordered:
+            if block_ends and span.start <= block_ends[-1]:
+                if span.end > block_ends[-1]:
+                    block_ends[-1] = span.end
+            else:
+                block_starts.append(span.start)
+                block_ends.append(span.end)
+        self._block_starts = block_starts
+        self._block_ends = block_ends
 
     def __len__(self) -> int:
         return len(self._spans)

@@ -16,6 +16,7 @@ from backend.scheduling.domain.availability import (
     board_release,
     board_reserve,
     placement_check,
+    placement_try,
     slots_find,
 )
 from backend.scheduling.domain.calendar import ClinicCalendar, WeeklyHours
@@ -285,3 +286,26 @@ def test_slots_find_bounds_are_a_filter_on_local_start_time(board, spec, earlies
     assert bounded == [
         s for s in unbounded if earliest <= s.start.astimezone(NEW_YORK).time() <= latest
     ]
+
+
+@PROPERTY
+@given(
+    board=busy_boards(),
+    spec=st.sampled_from(SPECS),
+    now=st.builds(
+        lambda minutes: datetime(2026, 3, 6, 12, 0, tzinfo=UTC) + timedelta(minutes=minutes),
+        st.integers(0, 4 * 24 * 60),
+    ),
+    preferred=st.sampled_from([None, 101, 102]),
+    offset=st.integers(0, 5 * 24 * 4),
+)
+def test_placement_try_decides_exactly_as_placement_check(board, spec, now, preferred, offset):
+    start = datetime(2026, 3, 6, 12, 0, tzinfo=UTC) + timedelta(minutes=15 * offset)
+
+    tried = placement_try(board, spec, start, now=now, preferred_staff_id=preferred)
+    checked = placement_check(board, spec, start, now=now, preferred_staff_id=preferred)
+
+    if isinstance(checked, Placement):
+        assert tried == checked
+    else:
+        assert tried == frozenset(clash.resource for clash in checked)
