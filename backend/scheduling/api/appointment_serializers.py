@@ -103,7 +103,7 @@ class AppointmentSerializer(ClinicLocalMixin, serializers.ModelSerializer):
 
 
 class AppointmentCreateSerializer(serializers.Serializer):
-    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.select_related("clinic"))
     session_type = serializers.PrimaryKeyRelatedField(queryset=SessionType.objects.all())
     start = AwareDateTimeField(whole_minutes=True)
     staff = serializers.PrimaryKeyRelatedField(

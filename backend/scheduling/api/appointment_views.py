@@ -85,7 +85,8 @@ class AppointmentViewSet(
             escort=Escort(escort.get("name", ""), escort.get("phone", "")) if escort else None,
             notes=data.get("notes", ""),
         )
-        return Response(appointment_data(appointment), status=status.HTTP_201_CREATED)
+        # The service hands back the new appointment with everything it shows attached.
+        return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=RescheduleSerializer,

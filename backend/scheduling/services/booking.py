@@ -36,7 +36,15 @@ from backend.scheduling.models import (
 from backend.scheduling.models.choices import ScreeningStatus
 
 from .audit import appointment_event_record, field_changes
-from .fetch import board_fetch, clinic_fetch, local_date_of, resources_fetch, spec_of
+from .fetch import (
+    Resources,
+    board_fetch,
+    clinic_fetch,
+    local_date_of,
+    patient_clinic_fetch,
+    resources_fetch,
+    spec_of,
+)
 from .locks import appointment_lock, resources_lock
 
 # Clashes that mean the requested time itself is wrong (400), not that someone else holds
@@ -171,11 +179,13 @@ def appointments_insert(items: list[NewAppointment], *, actor, now: datetime) ->
         )
         for item in items
     )
-    Hold.objects.bulk_create(
-        hold
-        for appointment, item in zip(appointments, items, strict=True)
-        for hold in _holds_for(appointment, item.placement)
-    )
+    holds_by_appointment = [
+        _holds_for(a, item.placement) for a, item in zip(appointments, items, strict=True)
+    ]
+    Hold.objects.bulk_create(hold for holds in holds_by_appointment for hold in holds)
+    for appointment, holds in zip(appointments, holds_by_appointment, strict=True):
+        # What was just written is what a reader would fetch: no need to read it back.
+        appointment._prefetched_objects_cache = {"holds": holds}
     AppointmentEvent.objects.bulk_create(
         AppointmentEvent(
             appointment=appointment,
@@ -271,7 +281,7 @@ def appointment_book(
     _check_eligible(patient, session_type)
     if escort is None or not escort.name:
         escort = Escort(patient.escort_name, patient.escort_phone)
-    clinic = clinic_fetch(patient.clinic_id)
+    clinic = patient_clinic_fetch(patient)
     spec = spec_of(session_type)
     day = local_date_of(clinic, start)
     end_day = local_date_of(clinic, start + spec.total)
@@ -319,7 +329,7 @@ def appointment_book(
                     now=now,
                     staff_id=staff_id,
                 )
-            return appointment_insert(
+            appointment = appointment_insert(
                 placement=result,
                 patient=patient,
                 session_type=session_type,
@@ -328,11 +338,27 @@ def appointment_book(
                 escort=escort,
                 notes=notes,
             )
+            return appointment_attach(appointment, clinic=clinic, resources=resources)
     except IntegrityError as exc:
         conflict = integrity_conflict(exc)
         if conflict is None:
             raise
         raise conflict from exc
+
+
+def appointment_attach(appointment: Appointment, *, clinic, resources: Resources) -> Appointment:
+    """Attach the rows a reader of the new appointment needs, already loaded for the check.
+
+    The caller can then render it without reading it back (a join across six tables).
+    """
+    appointment.clinic = clinic
+    appointment.seat = resources.seat_rows[appointment.seat_id]
+    appointment.room = appointment.seat.room
+    appointment.staff = resources.staff_rows.get(appointment.staff_id)
+    for hold in appointment._prefetched_objects_cache.get("holds", []):
+        if hold.seat_id is not None:
+            hold.seat = resources.seat_rows[hold.seat_id]
+    return appointment
 
 
 def _staff_clash(placement: Placement, staff: Staff, zone) -> list[Clash]:

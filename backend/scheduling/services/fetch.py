@@ -6,11 +6,11 @@ the deciding. The query count does not depend on how many holds or appointments 
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 
 from backend.scheduling.domain.availability import Board, SeatRef, SessionSpec, StaffRef
 from backend.scheduling.domain.calendar import ClinicCalendar, WeeklyHours, wall_to_utc
@@ -55,6 +55,13 @@ def clinic_fetch(clinic_id: int) -> Clinic:
     return Clinic.objects.prefetch_related("opening_hours", "closures").get(pk=clinic_id)
 
 
+def patient_clinic_fetch(patient: Patient) -> Clinic:
+    """The patient's clinic with its calendar; reuses the clinic row if already loaded."""
+    clinic = patient.clinic
+    prefetch_related_objects([clinic], "opening_hours", "closures")
+    return clinic
+
+
 def local_window(calendar: ClinicCalendar, date_from: date, date_to: date) -> Span:
     """From local midnight of ``date_from`` to local midnight after ``date_to``."""
     zone = calendar.zone
@@ -92,6 +99,10 @@ class Resources:
     recovery_seats: list[SeatRef]
     staff: list[StaffRef]
     seat_noun: str = "seat"
+    # The rows behind the refs, so that a new appointment can be rendered without
+    # reading its seat, room and staff member back.
+    seat_rows: dict[int, Seat] = field(default_factory=dict, compare=False, repr=False)
+    staff_rows: dict[int, Staff] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def seat_ids(self) -> list[int]:
@@ -159,7 +170,14 @@ def resources_fetch(
         staff = [staff_refs[s.id] for s in staff_rows if s.role == st.staff_role]
         kinds_here = [s.kind for s in seats if s.room.kind == st.room_kind]
         noun = max(set(kinds_here), key=kinds_here.count) if kinds_here else "seat"
-        result[st.id] = Resources(session_seats, recovery_seats, staff, seat_noun=noun)
+        result[st.id] = Resources(
+            session_seats,
+            recovery_seats,
+            staff,
+            seat_noun=noun,
+            seat_rows={s.id: s for s in seats},
+            staff_rows={s.id: s for s in staff_rows},
+        )
     return result
 
 

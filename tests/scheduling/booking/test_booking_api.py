@@ -1,6 +1,7 @@
 from datetime import datetime, timedelta
 
 import pytest
+from django.db import connection
 
 from backend.scheduling.models import Appointment, AppointmentStatus, Hold
 from tests.factories import ClosureFactory
@@ -428,3 +429,22 @@ def test_book_at_a_time_with_seconds_is_400_naming_start(front_desk_api, world):
 
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["start"]
+
+
+@pytest.mark.parametrize("booked_before", [0, 5], ids=["quiet-day", "busy-day"])
+def test_book_query_count_does_not_grow_with_the_calendar(
+    front_desk_api, world, django_assert_num_queries, booked_before
+):
+    for i in range(booked_before):
+        day = world.day + timedelta(days=7 * (i + 1))
+        assert book(front_desk_api, world.patients[i % 4], world.spravato, world.at(9, day=day))
+    front_desk_api.get(URL)  # caches the user's roles, as any earlier request does
+
+    # patient + clinic; session type; hours; closures; savepoint; seats; staff + hours;
+    # room limits; (PostgreSQL: 3 row locks); holds; patient's day; 3 inserts (appointment,
+    # holds, audit); release. Nothing is read back for the response.
+    locks = 3 if connection.features.has_select_for_update else 0
+    with django_assert_num_queries(15 + locks):
+        response = book(front_desk_api, world.patients[0], world.spravato, world.at(9))
+
+    assert response.status_code == 201
