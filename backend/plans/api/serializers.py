@@ -298,7 +298,9 @@ class PlanBookSerializer(serializers.Serializer):
 
 
 class PlanCancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500)
+    reason = serializers.CharField(
+        max_length=500, required=False, default="Treatment plan cancelled", allow_blank=False
+    )
 
 
 class PlanExtendSerializer(serializers.Serializer):

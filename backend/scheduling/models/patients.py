@@ -4,6 +4,7 @@ The service stores screening outcomes, never the medical detail behind them.
 """
 
 from django.db import models
+from django.utils import timezone
 
 from .choices import ScreeningStatus
 from .clinic import Clinic
@@ -37,6 +38,23 @@ class Patient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        if "first_name" in field_names and "last_name" in field_names:
+            instance._stored_name = (instance.first_name, instance.last_name)
+        return instance
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        stored = getattr(self, "_stored_name", None)
+        current = (self.first_name, self.last_name)
+        if stored is not None and stored != current:
+            # Room and staff calendar feeds show initials and version themselves by their
+            # appointments' updated_at: a rename must move it, or subscribers keep the old.
+            self.appointments.update(updated_at=timezone.now())
+        self._stored_name = current
 
     @property
     def full_name(self) -> str:

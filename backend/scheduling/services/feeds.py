@@ -71,8 +71,9 @@ PAST = timedelta(days=90)
 FUTURE = timedelta(days=366)
 CANCELLED_KEPT = timedelta(days=30)
 # A cancellation before the window is listed only if the appointment was at most this far
-# before it: the bound keeps the (owner, start) index scan from reading an owner's whole
-# history, so a feed's cost grows with its own window, not with the years behind it.
+# before it (so up to 455 days back in all): the bound keeps the (owner, start) index scan
+# from reading an owner's whole history, so a feed's cost grows with its own window, not
+# with the years behind it. Cancelling an appointment months after its date is rare.
 CANCELLED_LOOKBACK = timedelta(days=365)
 TOKEN_BYTES = 32  # 256 bits
 
@@ -373,16 +374,17 @@ def _source(
     else:
         prefix = ""
         rows = Appointment.objects.filter(**{f"{kind}_id": owner})
-    in_window = Q(**{f"{prefix}start__gte": start, f"{prefix}start__lt": end})
+    # One start range for the index to walk; inside it, the rows before the window count
+    # only as recent cancellations.
+    reach = Q(**{f"{prefix}start__gte": start - CANCELLED_LOOKBACK, f"{prefix}start__lt": end})
+    in_window = Q(**{f"{prefix}start__gte": start})
     recently_cancelled = Q(
         **{
             f"{prefix}status": AppointmentStatus.CANCELLED,
             f"{prefix}cancelled_at__gte": cancelled_since,
-            f"{prefix}start__gte": start - CANCELLED_LOOKBACK,
-            f"{prefix}start__lt": end,
         }
     )
-    return rows.filter(in_window | recently_cancelled), prefix
+    return rows.filter(reach, in_window | recently_cancelled), prefix
 
 
 def _rows(subject: FeedSubject, window: FeedWindow) -> tuple[QuerySet, str]:
@@ -397,7 +399,7 @@ def _rows(subject: FeedSubject, window: FeedWindow) -> tuple[QuerySet, str]:
 
 
 def _state(kind: str, recovery_room: bool, **values: Any) -> QuerySet:
-    """One row: count, last change, sequences and ids summed, (people's last change)."""
+    """One row: count, last change, sequences and ids summed."""
     rows, prefix = _source(kind, recovery_room, **values)
     aggregates = {
         "count": Count("pk"),
@@ -405,8 +407,8 @@ def _state(kind: str, recovery_room: bool, **values: Any) -> QuerySet:
         "sequences": Sum(f"{prefix}sequence"),
         "ids": Sum(f"{prefix}id"),
     }
-    if kind != FeedOwnerKind.PATIENT:
-        aggregates["people"] = Max(f"{prefix}patient__updated_at")
+    # A patient's rename shows in room and staff feeds (initials); Patient.save touches
+    # their appointments' updated_at, so "modified" covers it without joining patients.
     # Grouping by a constant aggregates the whole set in one row (no GROUP BY emitted).
     return (
         rows.order_by()
@@ -489,27 +491,26 @@ def feed_version(subject: FeedSubject, *, now: datetime) -> FeedVersion:
     """
     window = FeedWindow.around(now)
     prepared = _STATES[subject.owner_kind, _is_recovery_room(subject)]
-    [(count, modified, sequences, ids, *people)] = prepared.rows(
+    [(count, modified, sequences, ids)] = prepared.rows(
         owner=subject.owner_id,
         start=window.start,
         end=window.end,
         cancelled_since=window.cancelled_since,
     )
     modified = _db_datetime(modified)
-    people_modified = _db_datetime(people[0]) if people else None
     references = _references(subject)
     parts = (
         FEED_FORMAT,
         subject,
         window.day.isoformat(),
-        (count, modified, sequences, ids, people_modified),
+        (count, modified, sequences, ids),
         sorted(references.sessions.items()),
         sorted(references.names.items()),
         feed_uid_domain(),
         feed_refresh_minutes(),
     )
     etag = '"' + hashlib.sha256(repr(parts).encode()).hexdigest()[:40] + '"'
-    stamps = [subject.clinic_updated_at, subject.created_at, modified, people_modified]
+    stamps = [subject.clinic_updated_at, subject.created_at, modified]
     last_modified = max(s for s in stamps if s is not None).replace(microsecond=0)
     return FeedVersion(etag=etag, last_modified=last_modified, window=window, references=references)
 

@@ -414,3 +414,12 @@ def test_reschedule_dry_run_shows_what_would_move_and_writes_nothing(front_desk_
     assert body["sequence"] == 1
     assert [a["ordinal"] for a in body["moved"]][:1] == [2]
     assert list(Appointment.objects.order_by("id").values_list("id", "start", "sequence")) == before
+
+
+def test_cancel_plan_without_a_reason_uses_a_default(front_desk_api, plan_world):
+    plan = create_plan(front_desk_api, plan_world).json()
+
+    response = front_desk_api.post(f"{PLANS}{plan['id']}/cancel/", {}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["cancel_reason"] == "Treatment plan cancelled"

@@ -88,7 +88,21 @@ def test_availability_for_a_patient_hides_their_dosing_day(front_desk_api, world
     assert days == {str(world.day + timedelta(days=1))}
 
 
-def test_availability_for_a_builtin_type_needs_a_clinic(front_desk_api, world):
+def test_availability_for_a_builtin_type_at_a_single_clinic_needs_no_clinic(
+    front_desk_api, world
+):
+    builtin = SessionType.objects.get(clinic=None, slug="spravato-session")
+
+    response = search(front_desk_api, world, builtin)
+
+    assert response.status_code == 200
+    assert response.json()["slots"]
+
+
+def test_availability_for_a_builtin_type_among_clinics_needs_a_clinic(front_desk_api, world):
+    from tests.factories import ClinicFactory
+
+    ClinicFactory()
     builtin = SessionType.objects.get(clinic=None, slug="spravato-session")
 
     without = search(front_desk_api, world, builtin)

@@ -383,3 +383,18 @@ def test_not_modified_skips_the_rows_query(
         response = get_feed(raw, if_none_match=etag)
 
     assert response.status_code == 304
+
+
+def test_renaming_a_patient_changes_the_room_feed_and_its_etag(feed_world, issue):
+    feed_world.appointment(feed_world.at(9))
+    raw = issue(feed_world.dosing_room)
+    before = get_feed(raw)
+    patient = type(feed_world.patient).objects.get(pk=feed_world.patient.pk)
+    patient.first_name = "Zelda"
+    patient.save()
+
+    after = get_feed(raw, if_none_match=before["ETag"])
+
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
+    assert b"Z.D." in after.content
