@@ -39,13 +39,6 @@ class Patient(models.Model):
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        if "first_name" in field_names and "last_name" in field_names:
-            instance._stored_name = (instance.first_name, instance.last_name)
-        return instance
-
     def save(self, *args, **kwargs) -> None:
         super().save(*args, **kwargs)
         stored = getattr(self, "_stored_name", None)
@@ -55,6 +48,13 @@ class Patient(models.Model):
             # appointments' updated_at: a rename must move it, or subscribers keep the old.
             self.appointments.update(updated_at=timezone.now())
         self._stored_name = current
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        if "first_name" in field_names and "last_name" in field_names:
+            instance._stored_name = (instance.first_name, instance.last_name)
+        return instance
 
     @property
     def full_name(self) -> str:

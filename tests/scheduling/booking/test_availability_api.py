@@ -88,9 +88,7 @@ def test_availability_for_a_patient_hides_their_dosing_day(front_desk_api, world
     assert days == {str(world.day + timedelta(days=1))}
 
 
-def test_availability_for_a_builtin_type_at_a_single_clinic_needs_no_clinic(
-    front_desk_api, world
-):
+def test_availability_for_a_builtin_type_at_a_single_clinic_needs_no_clinic(front_desk_api, world):
     builtin = SessionType.objects.get(clinic=None, slug="spravato-session")
 
     response = search(front_desk_api, world, builtin)
