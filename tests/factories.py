@@ -15,18 +15,31 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 from rest_framework.authtoken.models import Token
 
+from backend.plans.models import (
+    PhaseKind,
+    PlannedSession,
+    PlanPhase,
+    PlanTemplate,
+    TreatmentPlan,
+)
 from backend.scheduling.models import (
     Appointment,
     AppointmentEvent,
     AppointmentStatus,
     Clinic,
     Closure,
+    Discharge,
+    FeedOwnerKind,
+    FeedToken,
     Hold,
     HoldKind,
     IdempotencyKey,
     OpeningHours,
     Patient,
     RecoveryLocation,
+    ReminderSent,
+    RemsForm,
+    RideConfirmation,
     Room,
     RoomKind,
     ScreeningStatus,
@@ -265,3 +278,122 @@ class IdempotencyKeyFactory(DjangoModelFactory):
     request_hash = "0" * 64
     state = IdempotencyKey.IN_PROGRESS
     created_at = factory.LazyFunction(timezone.now)
+
+
+# --- Day of treatment ---------------------------------------------------------------------
+
+
+class DischargeFactory(DjangoModelFactory):
+    """A passing discharge 2 hours after the appointment's start."""
+
+    class Meta:
+        model = Discharge
+
+    appointment = factory.SubFactory(AppointmentFactory, status=AppointmentStatus.DISCHARGED)
+    at = factory.LazyAttribute(lambda d: d.appointment.start + dt.timedelta(hours=2))
+    clinician = factory.SubFactory(UserFactory)
+    vitals_stable = True
+    alert_and_oriented = True
+    score = 10
+    pass_mark = 9
+    collected_by = "Sam Escort"
+
+
+class RideConfirmationFactory(DjangoModelFactory):
+    class Meta:
+        model = RideConfirmation
+
+    appointment = factory.SubFactory(AppointmentFactory)
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    created_at = factory.LazyFunction(timezone.now)
+    confirmed_at = None
+
+
+class ReminderSentFactory(DjangoModelFactory):
+    class Meta:
+        model = ReminderSent
+
+    appointment = factory.SubFactory(AppointmentFactory)
+    kind = "day_before"
+    sent_at = factory.LazyFunction(timezone.now)
+    recipient = "patient@example.org"
+
+
+class RemsFormFactory(DjangoModelFactory):
+    """A REMS form due a week after its appointment's date."""
+
+    class Meta:
+        model = RemsForm
+
+    appointment = factory.SubFactory(AppointmentFactory)
+    due_on = factory.LazyAttribute(lambda f: f.appointment.start.date() + dt.timedelta(days=7))
+
+
+class FeedTokenFactory(DjangoModelFactory):
+    """A live patient feed token (the raw token is not kept; only its hash)."""
+
+    class Meta:
+        model = FeedToken
+
+    clinic = factory.SubFactory(ClinicFactory)
+    owner_kind = FeedOwnerKind.PATIENT
+    patient = factory.SubFactory(PatientFactory, clinic=factory.SelfAttribute("..clinic"))
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    created_at = factory.LazyFunction(timezone.now)
+
+
+# --- Plans ------------------------------------------------------------------------------
+
+
+class PlanTemplateFactory(DjangoModelFactory):
+    """A clinic template with no phases (add PlanPhaseFactory rows)."""
+
+    class Meta:
+        model = PlanTemplate
+
+    clinic = factory.SubFactory(ClinicFactory)
+    slug = factory.Sequence(lambda n: f"template-{n}")
+    name = factory.Sequence(lambda n: f"Template {n}")
+
+
+class PlanPhaseFactory(DjangoModelFactory):
+    """A weekly four-session phase of the template's clinic's session type."""
+
+    class Meta:
+        model = PlanPhase
+
+    template = factory.SubFactory(PlanTemplateFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    key = factory.Sequence(lambda n: f"phase-{n}")
+    name = "Induction"
+    kind = PhaseKind.INDUCTION
+    session_type = factory.SubFactory(
+        SessionTypeFactory, clinic=factory.SelfAttribute("..template.clinic")
+    )
+    count = 4
+    min_gap_days = 6
+    max_gap_days = 8
+
+
+class TreatmentPlanFactory(DjangoModelFactory):
+    class Meta:
+        model = TreatmentPlan
+
+    clinic = factory.SubFactory(ClinicFactory)
+    patient = factory.SubFactory(PatientFactory, clinic=factory.SelfAttribute("..clinic"))
+    template = factory.SubFactory(PlanTemplateFactory, clinic=factory.SelfAttribute("..clinic"))
+    start_date = dt.date(2026, 5, 4)
+
+
+class PlannedSessionFactory(DjangoModelFactory):
+    class Meta:
+        model = PlannedSession
+
+    plan = factory.SubFactory(TreatmentPlanFactory)
+    ordinal = factory.Sequence(lambda n: n + 1)
+    phase_key = "induction"
+    phase_name = "Induction"
+    session_type = factory.SubFactory(
+        SessionTypeFactory, clinic=factory.SelfAttribute("..plan.clinic")
+    )
+    appointment = None

@@ -9,16 +9,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import factory
 import pytest
 from django.utils import timezone
-from factory.django import DjangoModelFactory
 
 from backend.scheduling.models import (
     AppointmentStatus,
     HoldKind,
     RecoveryLocation,
-    RemsForm,
     RoomKind,
     StaffRole,
 )
@@ -27,6 +24,7 @@ from tests.factories import (
     ClinicFactory,
     HoldFactory,
     PatientFactory,
+    RemsFormFactory,
     RoomFactory,
     SeatFactory,
     SessionTypeFactory,
@@ -40,16 +38,6 @@ SPRAVATO_INSTRUCTIONS = (
     "No food for 2 hours and no drinks for 30 minutes before your appointment. "
     "You will stay with us for at least 2 hours afterwards."
 )
-
-
-class RemsFormFactory(DjangoModelFactory):
-    """A REMS form due a week after its appointment's (factory) date."""
-
-    class Meta:
-        model = RemsForm
-
-    appointment = factory.SubFactory(AppointmentFactory)
-    due_on = factory.LazyAttribute(lambda f: f.appointment.start.date() + timedelta(days=7))
 
 
 @pytest.fixture
