@@ -170,6 +170,7 @@ _PROBE_TIMES = {
     "start": datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC),
     "end": datetime(1902, 3, 4, 5, 6, 7, tzinfo=UTC),
     "cancelled_since": datetime(1903, 4, 5, 6, 7, 8, tzinfo=UTC),
+    "reach": datetime(1904, 5, 6, 7, 8, 9, tzinfo=UTC),
 }
 
 
@@ -322,6 +323,7 @@ class FeedWindow:
     start: datetime
     end: datetime
     cancelled_since: datetime
+    reach: datetime  # the earliest start a listed (cancelled) appointment may have
 
     @classmethod
     def around(cls, now: datetime) -> FeedWindow:
@@ -332,6 +334,7 @@ class FeedWindow:
             start=midnight - PAST,
             end=midnight + FUTURE,
             cancelled_since=midnight - CANCELLED_KEPT,
+            reach=midnight - PAST - CANCELLED_LOOKBACK,
         )
 
 
@@ -362,6 +365,7 @@ def _source(
     start: datetime,
     end: datetime,
     cancelled_since: datetime,
+    reach: datetime,
 ) -> tuple[QuerySet, str]:
     """The feed's source rows and the prefix that reaches the appointment's fields.
 
@@ -376,7 +380,9 @@ def _source(
         rows = Appointment.objects.filter(**{f"{kind}_id": owner})
     # One start range for the index to walk; inside it, the rows before the window count
     # only as recent cancellations.
-    reach = Q(**{f"{prefix}start__gte": start - CANCELLED_LOOKBACK, f"{prefix}start__lt": end})
+    # (``reach`` is passed in, not computed here: prepared queries substitute only the
+    # values they are given.)
+    reach_range = Q(**{f"{prefix}start__gte": reach, f"{prefix}start__lt": end})
     in_window = Q(**{f"{prefix}start__gte": start})
     recently_cancelled = Q(
         **{
@@ -384,7 +390,7 @@ def _source(
             f"{prefix}cancelled_at__gte": cancelled_since,
         }
     )
-    return rows.filter(reach, in_window | recently_cancelled), prefix
+    return rows.filter(reach_range, in_window | recently_cancelled), prefix
 
 
 def _rows(subject: FeedSubject, window: FeedWindow) -> tuple[QuerySet, str]:
@@ -395,6 +401,7 @@ def _rows(subject: FeedSubject, window: FeedWindow) -> tuple[QuerySet, str]:
         window.start,
         window.end,
         window.cancelled_since,
+        window.reach,
     )
 
 
@@ -496,6 +503,7 @@ def feed_version(subject: FeedSubject, *, now: datetime) -> FeedVersion:
         start=window.start,
         end=window.end,
         cancelled_since=window.cancelled_since,
+        reach=window.reach,
     )
     modified = _db_datetime(modified)
     references = _references(subject)

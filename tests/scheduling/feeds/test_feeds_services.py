@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
-from backend.scheduling.models import Appointment, FeedOwnerKind, FeedToken
+from backend.scheduling.models import Appointment, AppointmentStatus, FeedOwnerKind, FeedToken
 from backend.scheduling.services.feeds import (
     _STATES,
     FeedWindow,
@@ -219,6 +219,7 @@ def test_prepared_state_matches_the_orm_aggregate(feed_world, owner):
         start=window.start,
         end=window.end,
         cancelled_since=window.cancelled_since,
+        reach=window.reach,
     )
 
     expected = rows.aggregate(
@@ -242,6 +243,7 @@ def test_prepared_state_of_an_empty_feed_is_one_row_of_nothing(feed_world):
         start=window.start,
         end=window.end,
         cancelled_since=window.cancelled_since,
+        reach=window.reach,
     )
 
     assert found == [(0, None, None, None)]
@@ -255,3 +257,26 @@ def test_prepared_query_refuses_a_lookup_that_transforms_its_value():
 
     with pytest.raises(RuntimeError, match="transforms"):
         prepared.rows(day=datetime(2026, 1, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("days_ago", [100, 800], ids=["within-reach", "beyond-reach"])
+def test_prepared_state_reaches_back_only_as_far_as_the_window_says(feed_world, days_ago):
+    now = timezone.now()
+    feed_world.appointment(
+        now - timedelta(days=days_ago),
+        status=AppointmentStatus.CANCELLED,
+        cancelled_at=now - timedelta(days=1),
+    )
+    token, _ = feed_token_issue(owner=feed_world.patient, actor=None, now=now)
+    subject = feed_lookup(token.token_hash)
+    window = FeedWindow.around(now)
+
+    [(count, *_)] = _STATES["patient", False].rows(
+        owner=subject.owner_id,
+        start=window.start,
+        end=window.end,
+        cancelled_since=window.cancelled_since,
+        reach=window.reach,
+    )
+
+    assert count == (1 if days_ago == 100 else 0)
