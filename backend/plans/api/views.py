@@ -1,7 +1,7 @@
 """Plan endpoints: thin views over backend.plans.services."""
 
 from django.db.models import Q
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -17,7 +17,7 @@ from backend.plans.services.plans import (
     plan_preview,
 )
 from backend.scheduling.api.appointment_serializers import AppointmentSerializer
-from backend.scheduling.api.idempotency import idempotent
+from backend.scheduling.api.idempotency import IDEMPOTENCY_HEADER, idempotent
 from backend.scheduling.models import Appointment, Role, Room
 from backend.scheduling.services.clock import clock_now
 
@@ -33,12 +33,6 @@ from .serializers import (
 )
 
 BOOKING_ROLES = (Role.FRONT_DESK, Role.MANAGER)
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    description="Repeat a request safely: the same key and body returns the first response.",
-)
 BookingResult = inline_serializer(
     "PlanBooking",
     {"plan": PlanSerializer(), "appointments": AppointmentSerializer(many=True)},

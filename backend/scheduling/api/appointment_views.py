@@ -1,7 +1,7 @@
 """Appointment endpoints: thin views that validate, call one service, serialize."""
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -30,15 +30,9 @@ from .appointment_serializers import (
 )
 from .day_views import DAY_ACTION_ROLES, DayOfTreatmentActions
 from .feed_views import AppointmentIcsAction
-from .idempotency import idempotent
+from .idempotency import IDEMPOTENCY_HEADER, idempotent
 
 BOOKING_ROLES = (Role.FRONT_DESK, Role.MANAGER)
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    description="Repeat a request safely: the same key and body returns the first response.",
-)
 
 
 def appointment_data(appointment: Appointment) -> dict:

@@ -2,6 +2,7 @@
 
 import functools
 
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -17,6 +18,13 @@ from backend.scheduling.services.idempotency import (
 )
 
 HEADER = "Idempotency-Key"
+# The header as the OpenAPI schema documents it on every endpoint that honours it.
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    description="Repeat a request safely: the same key and body returns the first response.",
+)
 
 
 def idempotent(action):

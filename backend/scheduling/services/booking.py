@@ -263,6 +263,57 @@ def _check_eligible(patient: Patient, session_type: SessionType) -> None:
         raise InvalidInput("patient", " ".join(problems))
 
 
+def placement_locked(
+    *,
+    clinic,
+    session_type: SessionType,
+    patient: Patient,
+    start: datetime,
+    now: datetime,
+    room_id: int | None = None,
+    staff: Staff | None = None,
+    preferred_staff_id: int | None = None,
+    seat_id: int | None = None,
+    exclude_appointment_ids: list[int] | tuple[int, ...] = (),
+) -> tuple[Placement, Resources]:
+    """Lock what the session could use, re-read the calendar, and check the exact start.
+
+    Runs inside the caller's transaction. Busy spans are read only once the locks are
+    held, so no concurrent commit can slip between this check and the caller's write.
+    Raises the 400 or 409 that the clashes call for; a named staff member must be the
+    one placed.
+    """
+    spec = spec_of(session_type)
+    resources = resources_fetch(clinic, [session_type], room_id=room_id)[session_type.id]
+    resources_lock(
+        patient_ids=[patient.id], seat_ids=resources.seat_ids, staff_ids=resources.staff_ids
+    )
+    board = board_fetch(
+        clinic=clinic,
+        session_type=session_type,
+        date_from=local_date_of(clinic, start),
+        date_to=local_date_of(clinic, start + spec.total),
+        patient=patient,
+        exclude_appointment_ids=exclude_appointment_ids,
+        resources=resources,
+    )
+    wanted = staff.id if staff else preferred_staff_id
+    result = placement_check(
+        board, spec, start, now=now, preferred_staff_id=wanted, seat_id=seat_id
+    )
+    if (
+        staff is not None
+        and isinstance(result, Placement)
+        and (result.staff is None or result.staff.staff_id != staff.id)
+    ):
+        result = _staff_clash(result, staff, clinic.zone)
+    if not isinstance(result, Placement):
+        clashes_raise(
+            result, clinic=clinic, board=board, spec=spec, start=start, now=now, staff_id=wanted
+        )
+    return result, resources
+
+
 def appointment_book(
     *,
     actor,
@@ -282,53 +333,19 @@ def appointment_book(
     if escort is None or not escort.name:
         escort = Escort(patient.escort_name, patient.escort_phone)
     clinic = patient_clinic_fetch(patient)
-    spec = spec_of(session_type)
-    day = local_date_of(clinic, start)
-    end_day = local_date_of(clinic, start + spec.total)
     room_id = seat.room_id if seat is not None else (room.id if room is not None else None)
     try:
         with transaction.atomic():
-            resources = resources_fetch(clinic, [session_type], room_id=room_id)[session_type.id]
-            resources_lock(
-                patient_ids=[patient.id],
-                seat_ids=resources.seat_ids,
-                staff_ids=resources.staff_ids,
-            )
-            # Busy spans are read only now that the locks are ours, so no concurrent
-            # commit can slip between this read and the write below.
-            board = board_fetch(
+            result, resources = placement_locked(
                 clinic=clinic,
                 session_type=session_type,
-                date_from=day,
-                date_to=end_day,
                 patient=patient,
-                resources=resources,
-            )
-            staff_id = staff.id if staff else None
-            result = placement_check(
-                board,
-                spec,
-                start,
+                start=start,
                 now=now,
-                preferred_staff_id=staff_id,
+                room_id=room_id,
+                staff=staff,
                 seat_id=seat.id if seat else None,
             )
-            if (
-                staff is not None
-                and isinstance(result, Placement)
-                and (result.staff is None or result.staff.staff_id != staff.id)
-            ):
-                result = _staff_clash(result, staff, clinic.zone)
-            if not isinstance(result, Placement):
-                clashes_raise(
-                    result,
-                    clinic=clinic,
-                    board=board,
-                    spec=spec,
-                    start=start,
-                    now=now,
-                    staff_id=staff_id,
-                )
             appointment = appointment_insert(
                 placement=result,
                 patient=patient,
@@ -450,7 +467,6 @@ def appointment_reschedule(
     patient = appointment.patient
     _validate_choice(session_type, patient, room=room, staff=staff)
     clinic = clinic_fetch(appointment.clinic_id)
-    spec = spec_of(session_type)
     try:
         with transaction.atomic():
             current = appointment_lock(appointment.id)
@@ -460,41 +476,17 @@ def appointment_reschedule(
                     f"{current.get_status_display().lower()}.",
                     extra={"status": current.status},
                 )
-            resources = resources_fetch(clinic, [session_type], room_id=room.id if room else None)[
-                session_type.id
-            ]
-            resources_lock(
-                patient_ids=[patient.id],
-                seat_ids=resources.seat_ids,
-                staff_ids=resources.staff_ids,
-            )
-            board = board_fetch(
+            result, _ = placement_locked(
                 clinic=clinic,
                 session_type=session_type,
-                date_from=local_date_of(clinic, start),
-                date_to=local_date_of(clinic, start + spec.total),
                 patient=patient,
+                start=start,
+                now=now,
+                room_id=room.id if room else None,
+                staff=staff,
+                preferred_staff_id=current.staff_id,
                 exclude_appointment_ids=[current.id],
-                resources=resources,
             )
-            staff_id = staff.id if staff else current.staff_id
-            result = placement_check(board, spec, start, now=now, preferred_staff_id=staff_id)
-            if (
-                staff is not None
-                and isinstance(result, Placement)
-                and (result.staff is None or result.staff.staff_id != staff.id)
-            ):
-                result = _staff_clash(result, staff, clinic.zone)
-            if not isinstance(result, Placement):
-                clashes_raise(
-                    result,
-                    clinic=clinic,
-                    board=board,
-                    spec=spec,
-                    start=start,
-                    now=now,
-                    staff_id=staff_id,
-                )
             old_start = current.start
             moved = appointment_move(current, result, actor=actor, now=now)
             cascaded: list[Appointment] = []

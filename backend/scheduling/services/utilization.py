@@ -14,8 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Aggregate, Func, IntegerField, Q, TextField, Value
-from django.db.models.functions import Cast
+from django.db.models import Aggregate, Q, TextField
 
 from backend.common.errors import InvalidInput
 from backend.scheduling.domain.intervals import Span
@@ -30,33 +29,7 @@ from backend.scheduling.domain.utilization import (
 from backend.scheduling.models import Appointment, AppointmentStatus, Clinic, Hold, HoldKind, Seat
 
 from .fetch import MAX_HOLD_SPAN, calendar_of, clinic_fetch, local_window
-
-
-class EpochMinutes(Func):
-    """Whole minutes since 1970-01-01 UTC of a datetime column, floored, as an integer."""
-
-    output_field = IntegerField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        # Django keeps aware datetimes on SQLite as UTC text. unixepoch() (SQLite 3.38+) reads
-        # it several times faster than the portable strftime('%s').
-        if connection.Database.sqlite_version_info >= (3, 38):
-            seconds = Func(*self.get_source_expressions(), function="unixepoch")
-        else:  # pragma: no cover - depends on the SQLite library Python was built with
-            seconds = Cast(
-                Func(Value("%s"), *self.get_source_expressions(), function="strftime"),
-                IntegerField(),
-            )
-        return compiler.compile(seconds / Value(60))
-
-    def as_postgresql(self, compiler, connection, **extra):
-        # date_part() is double precision: much cheaper per row than EXTRACT's numeric.
-        return self.as_sql(
-            compiler,
-            connection,
-            template="FLOOR(date_part('epoch', %(expressions)s) / 60)::bigint",
-            **extra,
-        )
+from .sql import EpochMinutes
 
 
 class IntegerList(Aggregate):
