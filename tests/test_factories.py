@@ -26,9 +26,7 @@ def test_every_model_has_a_factory():
     from django.apps import apps
 
     ours = {
-        model
-        for model in apps.get_models()
-        if model._meta.app_label in {"scheduling", "plans"}
+        model for model in apps.get_models() if model._meta.app_label in {"scheduling", "plans"}
     }
 
     covered = {factory._meta.model for _, factory in FACTORIES}

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from backend.common.errors import Conflict, InvalidInput
 from backend.plans.engine.expand import plan_expand
@@ -28,7 +28,7 @@ from backend.scheduling.services.booking import (
     NewAppointment,
     appointment_cancel,
     appointments_insert,
-    integrity_conflict,
+    concurrency_conflicts,
     patient_eligibility_problems,
 )
 from backend.scheduling.services.locks import resources_lock
@@ -307,39 +307,27 @@ def plan_book(
     *, actor, plan: TreatmentPlan, now: datetime, pins: dict[int, datetime] | None = None
 ) -> PlanBooking:
     """Book the whole course (or its make-up sessions) in one transaction, or nothing."""
-    try:
-        with transaction.atomic():
-            plan = _plan_lock(plan.id)
-            if plan.status == PlanStatus.CANCELLED:
-                raise Conflict("This plan is cancelled.", extra={"status": plan.status})
-            return _plan_book_locked(plan, actor=actor, now=now, pins=pins or {})
-    except IntegrityError as exc:
-        conflict = integrity_conflict(exc)
-        if conflict is None:
-            raise
-        raise conflict from exc
+    with concurrency_conflicts(), transaction.atomic():
+        plan = _plan_lock(plan.id)
+        if plan.status == PlanStatus.CANCELLED:
+            raise Conflict("This plan is cancelled.", extra={"status": plan.status})
+        return _plan_book_locked(plan, actor=actor, now=now, pins=pins or {})
 
 
 def plan_extend(*, actor, plan: TreatmentPlan, weeks: int, now: datetime) -> PlanBooking:
     """Book further open-ended sessions (maintenance) for ``weeks`` more weeks."""
-    try:
-        with transaction.atomic():
-            plan = _plan_lock(plan.id)
-            if plan.status != PlanStatus.BOOKED:
-                raise Conflict(
-                    f"Only a booked plan can be extended; this one is {plan.status}.",
-                    extra={"status": plan.status},
-                )
-            template = template_fetch(plan.template_id)
-            if not any(p.count is None and not p.follows for p in template.phases.all()):
-                raise InvalidInput("weeks", "This plan has no open-ended phase to extend.")
-            plan.extra_horizon_weeks += weeks
-            return _plan_book_locked(plan, actor=actor, now=now, pins={})
-    except IntegrityError as exc:
-        conflict = integrity_conflict(exc)
-        if conflict is None:
-            raise
-        raise conflict from exc
+    with concurrency_conflicts(), transaction.atomic():
+        plan = _plan_lock(plan.id)
+        if plan.status != PlanStatus.BOOKED:
+            raise Conflict(
+                f"Only a booked plan can be extended; this one is {plan.status}.",
+                extra={"status": plan.status},
+            )
+        template = template_fetch(plan.template_id)
+        if not any(p.count is None and not p.follows for p in template.phases.all()):
+            raise InvalidInput("weeks", "This plan has no open-ended phase to extend.")
+        plan.extra_horizon_weeks += weeks
+        return _plan_book_locked(plan, actor=actor, now=now, pins={})
 
 
 def plan_cancel(*, actor, plan: TreatmentPlan, reason: str, now: datetime) -> TreatmentPlan:

@@ -7,12 +7,13 @@ transaction. The pure check is the same one availability search uses, so a slot 
 on a quiet calendar is a slot that books.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, transaction
 
 from backend.common.errors import Conflict, InvalidInput
 from backend.scheduling.domain.availability import (
@@ -109,13 +110,31 @@ def clashes_raise(clashes: list[Clash], *, clinic, board, spec, start, now, staf
     )
 
 
-def integrity_conflict(exc: IntegrityError) -> Conflict | None:
+def integrity_conflict(exc: DatabaseError) -> Conflict | None:
     text = str(exc)
     if "hold_no_seat_overlap" in text:
         return Conflict("A seat was taken by another booking at the same moment; try again.")
     if "hold_no_staff_overlap" in text:
         return Conflict("The staff member was booked by someone else at the same moment.")
+    if "deadlock detected" in text:
+        # Two writers locked overlapping resources in different orders (a cascade reaches
+        # more seats than its first lock took); PostgreSQL broke the tie by aborting us.
+        return Conflict(
+            "Another change to the same calendar happened at the same moment; try again."
+        )
     return None
+
+
+@contextmanager
+def concurrency_conflicts() -> Iterator[None]:
+    """Turn the database's own refusals of a concurrent write into a 409 instead of a 500."""
+    try:
+        yield
+    except (IntegrityError, OperationalError) as exc:
+        conflict = integrity_conflict(exc)
+        if conflict is None:
+            raise
+        raise conflict from exc
 
 
 def _holds_for(appointment: Appointment, placement: Placement) -> list[Hold]:
@@ -334,33 +353,27 @@ def appointment_book(
         escort = Escort(patient.escort_name, patient.escort_phone)
     clinic = patient_clinic_fetch(patient)
     room_id = seat.room_id if seat is not None else (room.id if room is not None else None)
-    try:
-        with transaction.atomic():
-            result, resources = placement_locked(
-                clinic=clinic,
-                session_type=session_type,
-                patient=patient,
-                start=start,
-                now=now,
-                room_id=room_id,
-                staff=staff,
-                seat_id=seat.id if seat else None,
-            )
-            appointment = appointment_insert(
-                placement=result,
-                patient=patient,
-                session_type=session_type,
-                actor=actor,
-                now=now,
-                escort=escort,
-                notes=notes,
-            )
-            return appointment_attach(appointment, clinic=clinic, resources=resources)
-    except IntegrityError as exc:
-        conflict = integrity_conflict(exc)
-        if conflict is None:
-            raise
-        raise conflict from exc
+    with concurrency_conflicts(), transaction.atomic():
+        result, resources = placement_locked(
+            clinic=clinic,
+            session_type=session_type,
+            patient=patient,
+            start=start,
+            now=now,
+            room_id=room_id,
+            staff=staff,
+            seat_id=seat.id if seat else None,
+        )
+        appointment = appointment_insert(
+            placement=result,
+            patient=patient,
+            session_type=session_type,
+            actor=actor,
+            now=now,
+            escort=escort,
+            notes=notes,
+        )
+        return appointment_attach(appointment, clinic=clinic, resources=resources)
 
 
 def appointment_attach(appointment: Appointment, *, clinic, resources: Resources) -> Appointment:
@@ -467,42 +480,36 @@ def appointment_reschedule(
     patient = appointment.patient
     _validate_choice(session_type, patient, room=room, staff=staff)
     clinic = clinic_fetch(appointment.clinic_id)
-    try:
-        with transaction.atomic():
-            current = appointment_lock(appointment.id)
-            if current.status != AppointmentStatus.BOOKED:
-                raise Conflict(
-                    f"Only booked appointments can be moved; this one is "
-                    f"{current.get_status_display().lower()}.",
-                    extra={"status": current.status},
-                )
-            result, _ = placement_locked(
-                clinic=clinic,
-                session_type=session_type,
-                patient=patient,
-                start=start,
-                now=now,
-                room_id=room.id if room else None,
-                staff=staff,
-                preferred_staff_id=current.staff_id,
-                exclude_appointment_ids=[current.id],
+    with concurrency_conflicts(), transaction.atomic():
+        current = appointment_lock(appointment.id)
+        if current.status != AppointmentStatus.BOOKED:
+            raise Conflict(
+                f"Only booked appointments can be moved; this one is "
+                f"{current.get_status_display().lower()}.",
+                extra={"status": current.status},
             )
-            old_start = current.start
-            moved = appointment_move(current, result, actor=actor, now=now)
-            cascaded: list[Appointment] = []
-            if cascade and moved.plan_id is not None:
-                for handler in _cascade_handlers:
-                    cascaded.extend(
-                        handler(appointment=moved, old_start=old_start, actor=actor, now=now)
-                    )
-            if dry_run:
-                transaction.set_rollback(True)
-            return moved, cascaded
-    except IntegrityError as exc:
-        conflict = integrity_conflict(exc)
-        if conflict is None:
-            raise
-        raise conflict from exc
+        result, _ = placement_locked(
+            clinic=clinic,
+            session_type=session_type,
+            patient=patient,
+            start=start,
+            now=now,
+            room_id=room.id if room else None,
+            staff=staff,
+            preferred_staff_id=current.staff_id,
+            exclude_appointment_ids=[current.id],
+        )
+        old_start = current.start
+        moved = appointment_move(current, result, actor=actor, now=now)
+        cascaded: list[Appointment] = []
+        if cascade and moved.plan_id is not None:
+            for handler in _cascade_handlers:
+                cascaded.extend(
+                    handler(appointment=moved, old_start=old_start, actor=actor, now=now)
+                )
+        if dry_run:
+            transaction.set_rollback(True)
+        return moved, cascaded
 
 
 CANCELLABLE = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)

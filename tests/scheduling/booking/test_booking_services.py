@@ -2,8 +2,14 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import IntegrityError, OperationalError
 
-from backend.scheduling.services.booking import appointment_book, appointment_reschedule
+from backend.common.errors import Conflict
+from backend.scheduling.services.booking import (
+    appointment_book,
+    appointment_reschedule,
+    concurrency_conflicts,
+)
 from backend.scheduling.services.reminders import reminders_send
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +53,30 @@ def test_an_unmoved_appointment_is_not_reminded_twice(world, front_desk_user):
     again = reminders_send(now=now + timedelta(minutes=5))
 
     assert again.sent == []
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        pytest.param(
+            IntegrityError(
+                'conflicting key value violates exclusion constraint "hold_no_seat_overlap"'
+            ),
+            "seat was taken",
+            id="seat-constraint",
+        ),
+        pytest.param(
+            OperationalError("deadlock detected\nDETAIL: Process 1 waits for ShareLock"),
+            "same moment",
+            id="deadlock",
+        ),
+    ],
+)
+def test_concurrency_refusals_become_conflicts(error, expected):
+    with pytest.raises(Conflict, match=expected), concurrency_conflicts():
+        raise error
+
+
+def test_other_database_errors_are_not_disguised_as_conflicts():
+    with pytest.raises(IntegrityError), concurrency_conflicts():
+        raise IntegrityError("null value in column violates not-null constraint")
