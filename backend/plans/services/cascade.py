@@ -9,7 +9,7 @@ from datetime import datetime
 from backend.common.errors import Conflict
 from backend.plans.engine.cascade import plan_cascade
 from backend.plans.models import TreatmentPlan
-from backend.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
+from backend.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Hold
 from backend.scheduling.services.booking import appointment_move
 from backend.scheduling.services.locks import resources_lock
 
@@ -72,6 +72,14 @@ def plan_reschedule_cascade(
             "cadence, and no free time keeps it; nothing was changed.",
             conflicts=unplaced_conflicts(stuck),
         )
+    moving = {
+        slot.ordinal
+        for slot in slots
+        if slot.ordinal in later and slot.placement.start != later[slot.ordinal].start
+    }
+    # Free the old spans of every session that moves before writing any new one: on
+    # PostgreSQL a new span may overlap a later session's old one until it moves too.
+    Hold.objects.filter(appointment_id__in=[later[o].id for o in moving]).delete()
     moved = []
     for slot in slots:
         current = later.get(slot.ordinal)

@@ -7,6 +7,7 @@ from backend.common.fields import AwareDateTimeField, ClinicLocalMixin
 from backend.scheduling.models import (
     Appointment,
     AppointmentEvent,
+    Clinic,
     HoldKind,
     Patient,
     Room,
@@ -177,7 +178,7 @@ class AvailabilityQuerySerializer(serializers.Serializer):
     session_type = serializers.PrimaryKeyRelatedField(queryset=SessionType.objects.all())
     date_from = serializers.DateField()
     date_to = serializers.DateField()
-    clinic = serializers.IntegerField(required=False)
+    clinic = serializers.PrimaryKeyRelatedField(queryset=Clinic.objects.all(), required=False)
     staff = serializers.PrimaryKeyRelatedField(queryset=Staff.objects.all(), required=False)
     patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all(), required=False)
     room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all(), required=False)

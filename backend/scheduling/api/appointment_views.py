@@ -157,7 +157,7 @@ class AvailabilityView(APIView):
             date_from=data["date_from"],
             date_to=data["date_to"],
             now=clock_now(),
-            clinic_id=data.get("clinic"),
+            clinic_id=data["clinic"].id if data.get("clinic") else None,
             patient=data.get("patient"),
             staff=data.get("staff"),
             room=data.get("room"),

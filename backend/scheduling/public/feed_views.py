@@ -105,9 +105,9 @@ def feed_ics(request: HttpRequest, token: str) -> HttpResponse:
     if isinstance(feed, HttpResponse):
         return feed
     version = feed_version(feed, now=clock_now())
-    response = get_conditional_response(
-        request, etag=version.etag, last_modified=int(version.last_modified.timestamp())
-    )
+    # Only the ETag decides: Last-Modified cannot see an event that left the feed (moved to
+    # another room or staff member), so If-Modified-Since alone must not earn a 304.
+    response = get_conditional_response(request, etag=version.etag)
     if response is None:
         response = HttpResponse(feed_render(feed, version), content_type=CALENDAR_TYPE)
         response["Content-Disposition"] = 'inline; filename="calendar.ics"'

@@ -238,11 +238,13 @@ def appointment_insert(
     return appointments_insert([item], actor=actor, now=now)[0]
 
 
-def _validate_choice(session_type, patient, *, room=None, seat=None, staff=None) -> None:
+def _validate_choice(
+    session_type, patient, *, room=None, seat=None, staff=None, require_active=True
+) -> None:
     clinic_id = patient.clinic_id
     if session_type.clinic_id not in (None, clinic_id):
         raise InvalidInput("session_type", "This session type belongs to another clinic.")
-    if not session_type.active:
+    if require_active and not session_type.active:
         raise InvalidInput("session_type", "This session type is no longer offered.")
     if room is not None:
         if room.clinic_id != clinic_id:
@@ -478,7 +480,8 @@ def appointment_reschedule(
     """
     session_type = appointment.session_type
     patient = appointment.patient
-    _validate_choice(session_type, patient, room=room, staff=staff)
+    # A type retired after booking still has its booked sessions to look after.
+    _validate_choice(session_type, patient, room=room, staff=staff, require_active=False)
     clinic = clinic_fetch(appointment.clinic_id)
     with concurrency_conflicts(), transaction.atomic():
         current = appointment_lock(appointment.id)

@@ -16,6 +16,9 @@ from backend.scheduling.models import IdempotencyKey
 
 # Keys are honoured for at least this long; older ones may be purged and reused.
 KEY_RETENTION = timedelta(hours=24)
+# A claim still "in progress" after this long belongs to a worker that died (killed by a
+# timeout or a restart, so its cleanup never ran): it is abandoned and may be claimed again.
+IN_PROGRESS_LEASE = timedelta(minutes=5)
 MAX_KEY_LENGTH = 255
 
 
@@ -49,7 +52,11 @@ def idempotency_claim(*, user, key: str, endpoint: str, fingerprint: str, now: d
             record = IdempotencyKey.objects.filter(user=user, key=key).first()
             if record is None:
                 continue  # purged between our insert and read: try once more
-            if record.created_at < now - KEY_RETENTION:
+            abandoned = (
+                record.state == IdempotencyKey.IN_PROGRESS
+                and record.created_at < now - IN_PROGRESS_LEASE
+            )
+            if abandoned or record.created_at < now - KEY_RETENTION:
                 record.delete()
                 continue
             return Claim(record, fresh=False)

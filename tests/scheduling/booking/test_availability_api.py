@@ -161,3 +161,15 @@ def test_availability_query_count_does_not_grow_with_bookings(
         response = search(front_desk_api, world, world.spravato, days=27)
 
     assert response.status_code == 200
+
+
+def test_availability_for_an_unknown_clinic_is_400_naming_clinic(front_desk_api, world):
+    from tests.factories import ClinicFactory
+
+    ClinicFactory()
+    builtin = SessionType.objects.get(clinic=None, slug="spravato-session")
+
+    response = search(front_desk_api, world, builtin, clinic=999999)
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["clinic"]

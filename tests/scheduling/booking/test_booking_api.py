@@ -448,3 +448,18 @@ def test_book_query_count_does_not_grow_with_the_calendar(
         response = book(front_desk_api, world.patients[0], world.spravato, world.at(9))
 
     assert response.status_code == 201
+
+
+def test_reschedule_a_session_of_a_retired_type_still_works(front_desk_api, world):
+    created = book(front_desk_api, world.patients[0], world.spravato, world.at(9)).json()
+    world.spravato.active = False
+    world.spravato.save()
+
+    moved = front_desk_api.post(
+        f"{URL}{created['id']}/reschedule/", {"start": world.at(13).isoformat()}, format="json"
+    )
+    fresh = book(front_desk_api, world.patients[1], world.spravato, world.at(9))
+
+    assert moved.status_code == 200
+    assert fresh.status_code == 400
+    assert list(fresh.json()["errors"]) == ["session_type"]

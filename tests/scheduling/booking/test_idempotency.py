@@ -120,3 +120,19 @@ def test_reschedule_honours_the_key(front_desk_api, world):
     assert first.status_code == second.status_code == 200
     assert second.json()["sequence"] == 1
     assert Appointment.objects.get(pk=created["id"]).sequence == 1
+
+
+def test_a_claim_abandoned_by_a_dead_worker_can_be_retried(front_desk_api, front_desk_user, world):
+    body = body_for(world)
+    idempotency_claim(
+        user=front_desk_user,
+        key="key-1",
+        endpoint=f"POST {URL}",
+        fingerprint=request_fingerprint("POST", URL, body),
+        now=timezone.now() - timedelta(minutes=10),
+    )
+
+    response = post(front_desk_api, body, "key-1")
+
+    assert response.status_code == 201
+    assert Appointment.objects.count() == 1
