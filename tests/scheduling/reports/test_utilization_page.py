@@ -57,6 +57,7 @@ def test_utilization_page_renders_heatmaps_table_and_csv_link_for_a_manager(book
     assert 'class="heatmap"' in html
     assert f"clinic={booked_world.clinic.id}" in html and "format=csv" in html
     assert "What the numbers mean" in html
+    assert '<a href="/">&larr; Console</a>' in html  # the way back to the console
     assert (
         "<title>Dosing Room, 2026-05-04: 12% in use (150 of 1,200 seat-minutes; "
         "recovery 40%, no-show 60, peak 2 seats)</title>"
