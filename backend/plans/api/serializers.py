@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from backend.common.fields import AwareDateTimeField, ClinicLocalMixin
 from backend.plans.models import PlannedSession, PlanPhase, PlanTemplate, TreatmentPlan
+from backend.scheduling.api.appointment_serializers import PlacedSessionSerializer
 from backend.scheduling.api.resource_serializers import ClockTimeField, ModelCleanMixin
 from backend.scheduling.models import Patient, Staff
 
@@ -250,19 +251,11 @@ class PlanSerializer(ClinicLocalMixin, serializers.ModelSerializer):
         return PlanSessionSerializer(plan.sessions.all(), many=True).data
 
 
-class PreviewSessionSerializer(serializers.Serializer):
+class PreviewSessionSerializer(PlacedSessionSerializer):
     ordinal = serializers.IntegerField()
     phase = serializers.CharField()
     phase_name = serializers.CharField()
     session_type = serializers.IntegerField()
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
-    recovery_end = serializers.DateTimeField()
-    room = serializers.IntegerField()
-    room_name = serializers.CharField()
-    seat = serializers.IntegerField()
-    staff = serializers.IntegerField(allow_null=True)
-    staff_name = serializers.CharField(allow_null=True)
     week = serializers.IntegerField(help_text="Week of the course, 1 = the start date's week.")
     booked = serializers.BooleanField(help_text="Already booked (kept as it is).")
     appointment = serializers.IntegerField(allow_null=True)

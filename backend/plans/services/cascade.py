@@ -11,9 +11,8 @@ from backend.plans.engine.cascade import plan_cascade
 from backend.plans.models import TreatmentPlan
 from backend.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Hold
 from backend.scheduling.services.booking import appointment_move
-from backend.scheduling.services.locks import resources_lock
 
-from .fetch import plan_resources_fetch, plan_world_fetch, preferences_of
+from .fetch import plan_resources_lock, plan_world_fetch, preferences_of
 from .plans import unplaced_conflicts
 
 
@@ -36,13 +35,7 @@ def plan_reschedule_cascade(
     }
     if not later:
         return []
-    prefetched = plan_resources_fetch(plan)
-    _, _, resources = prefetched
-    resources_lock(
-        patient_ids=[plan.patient_id],
-        seat_ids=sorted({i for r in resources.values() for i in r.seat_ids}),
-        staff_ids=sorted({i for r in resources.values() for i in r.staff_ids}),
-    )
+    prefetched = plan_resources_lock(plan)
     # The later sessions are free to move, so their own holds must not block them.
     world = plan_world_fetch(
         plan,

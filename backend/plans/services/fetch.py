@@ -18,6 +18,7 @@ from backend.scheduling.services.fetch import (
     resources_fetch,
     spec_of,
 )
+from backend.scheduling.services.locks import resources_lock
 
 # Margin after the last day the template could reach, for make-ups and slack.
 WINDOW_MARGIN_DAYS = 21
@@ -101,13 +102,22 @@ class PlanWorld:
     boards: dict[int, Board]
     window: Span
 
-    @property
-    def seat_ids(self) -> list[int]:
-        return sorted({i for r in self.resources.values() for i in r.seat_ids})
 
-    @property
-    def staff_ids(self) -> list[int]:
-        return sorted({i for r in self.resources.values() for i in r.staff_ids})
+def resource_ids(resources: dict[int, Resources]) -> tuple[list[int], list[int]]:
+    """Every seat and staff id any of a template's session types could use, ascending."""
+    seats = sorted({i for r in resources.values() for i in r.seat_ids})
+    staff = sorted({i for r in resources.values() for i in r.staff_ids})
+    return seats, staff
+
+
+def plan_resources_lock(
+    plan: TreatmentPlan,
+) -> tuple[Clinic, PlanTemplate, dict[int, Resources]]:
+    """Fetch the plan's possible resources and lock them, with the patient, in one order."""
+    prefetched = plan_resources_fetch(plan)
+    seat_ids, staff_ids = resource_ids(prefetched[2])
+    resources_lock(patient_ids=[plan.patient_id], seat_ids=seat_ids, staff_ids=staff_ids)
+    return prefetched
 
 
 def plan_resources_fetch(plan: TreatmentPlan) -> tuple[Clinic, PlanTemplate, dict[int, Resources]]:
@@ -132,8 +142,7 @@ def plan_world_fetch(
         days=template_span_days(template, extra_weeks=plan.extra_horizon_weeks)
     )
     window = local_window(calendar, first, last)
-    seat_ids = sorted({i for r in resources.values() for i in r.seat_ids})
-    staff_ids = sorted({i for r in resources.values() for i in r.staff_ids})
+    seat_ids, staff_ids = resource_ids(resources)
     seat_busy, staff_busy = busy_fetch(
         seat_ids=seat_ids,
         staff_ids=staff_ids,

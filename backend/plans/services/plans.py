@@ -31,11 +31,10 @@ from backend.scheduling.services.booking import (
     concurrency_conflicts,
     patient_eligibility_problems,
 )
-from backend.scheduling.services.locks import resources_lock
 
 from .fetch import (
     PlanWorld,
-    plan_resources_fetch,
+    plan_resources_lock,
     plan_world_fetch,
     preferences_of,
     template_fetch,
@@ -221,13 +220,7 @@ def _plan_book_locked(
     plan: TreatmentPlan, *, actor, now: datetime, pins: dict[int, datetime]
 ) -> PlanBooking:
     """Book every session of the plan that is not booked yet; caller holds the transaction."""
-    prefetched = plan_resources_fetch(plan)
-    _, _, resources = prefetched
-    resources_lock(
-        patient_ids=[plan.patient_id],
-        seat_ids=sorted({i for r in resources.values() for i in r.seat_ids}),
-        staff_ids=sorted({i for r in resources.values() for i in r.staff_ids}),
-    )
+    prefetched = plan_resources_lock(plan)
     preview = _plan_compute(plan, now=now, pins=pins, prefetched=prefetched)
     _check_pins(preview, pins)
     to_book = preview.to_book

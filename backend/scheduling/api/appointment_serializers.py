@@ -161,17 +161,22 @@ class AppointmentEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SlotSerializer(serializers.Serializer):
+class PlacedSessionSerializer(serializers.Serializer):
+    """Where and when a session would run: the shape of a slot and of a plan preview row."""
+
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
     recovery_end = serializers.DateTimeField()
     room = serializers.IntegerField()
     room_name = serializers.CharField()
     seat = serializers.IntegerField()
-    seat_label = serializers.CharField()
-    recovery_seat = serializers.IntegerField(allow_null=True)
     staff = serializers.IntegerField(allow_null=True)
     staff_name = serializers.CharField(allow_null=True)
+
+
+class SlotSerializer(PlacedSessionSerializer):
+    seat_label = serializers.CharField()
+    recovery_seat = serializers.IntegerField(allow_null=True)
 
 
 class AvailabilityQuerySerializer(serializers.Serializer):
