@@ -3,6 +3,6 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("backend.scheduling.api.urls")),
+    path("", include("backend.scheduling.urls")),
     path("", include("backend.plans.api.urls")),
 ]

@@ -71,10 +71,13 @@ MIDDLEWARE = [
 ROOT_URLCONF = "backend.urls"
 WSGI_APPLICATION = "backend.wsgi.application"
 
+TOPIC_TEMPLATE_DIRS = sorted((BASE_DIR / "backend").glob("*/*/templates"))
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "backend" / "templates"],
+        # Each topic package keeps its own templates (e.g. scheduling/day/templates/); the
+        # app-directories loader sees only an app's top-level templates/ folder.
+        "DIRS": [BASE_DIR / "backend" / "templates", *TOPIC_TEMPLATE_DIRS],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -192,13 +195,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "RoomKindEnum": "backend.scheduling.models.choices.RoomKind",
-        "SeatKindEnum": "backend.scheduling.models.choices.SeatKind",
-        "HoldKindEnum": "backend.scheduling.models.choices.HoldKind",
-        "StaffRoleEnum": "backend.scheduling.models.choices.StaffRole",
-        "AppointmentStatusEnum": "backend.scheduling.models.choices.AppointmentStatus",
-        "ScreeningStatusEnum": "backend.scheduling.models.choices.ScreeningStatus",
-        "RecoveryLocationEnum": "backend.scheduling.models.choices.RecoveryLocation",
+        "RoomKindEnum": "backend.scheduling.resources.choices.RoomKind",
+        "SeatKindEnum": "backend.scheduling.resources.choices.SeatKind",
+        "HoldKindEnum": "backend.scheduling.booking.models.HoldKind",
+        "StaffRoleEnum": "backend.scheduling.resources.choices.StaffRole",
+        "AppointmentStatusEnum": "backend.scheduling.booking.models.AppointmentStatus",
+        "ScreeningStatusEnum": "backend.scheduling.resources.choices.ScreeningStatus",
+        "RecoveryLocationEnum": "backend.scheduling.resources.choices.RecoveryLocation",
     },
 }
 

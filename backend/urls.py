@@ -11,8 +11,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("backend.api_urls")),
     # Public pages: the URL's unguessable token is the credential, no login.
-    path("feeds/", include("backend.scheduling.public.feed_urls")),
-    path("ride/", include("backend.scheduling.public.ride_urls")),
-    # Staff pages (login required).
-    path("reports/", include("backend.scheduling.pages.report_urls")),
+    path("feeds/", include("backend.scheduling.feeds.public_urls")),
+    path("ride/", include("backend.scheduling.day.public_urls")),
 ]

@@ -27,20 +27,14 @@ from urllib.parse import urlsplit
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from backend.scheduling.models import (
-    Appointment,
-    AppointmentStatus,
-    Clinic,
-    Patient,
-    Room,
-    ScreeningStatus,
-    SessionType,
-)
-from backend.scheduling.services.availability import availability_search
-from backend.scheduling.services.clock import clock_now
+from backend.scheduling.booking.models import Appointment, AppointmentStatus
+from backend.scheduling.booking.search import availability_search
+from backend.scheduling.resources.choices import ScreeningStatus
+from backend.scheduling.resources.models import Clinic, Patient, Room, SessionType
 
 from . import floors
 from .config import CASES_BY_NAME
@@ -112,7 +106,7 @@ class Context:
         self.clinic = self.clinics[0]
         self.zones = {clinic.id: clinic.zone for clinic in self.clinics}
         self.spravato = SessionType.objects.get(clinic=None, slug="spravato-session")
-        self.now = clock_now()
+        self.now = timezone.now()
         self.today = self.now.astimezone(self.clinic.zone).date()
         self.monday = self.today + timedelta(days=7 - self.today.weekday())
         self.window = (self.monday, self.monday + timedelta(days=27))
@@ -166,7 +160,7 @@ class Context:
             session_type=session_type,
             date_from=day,
             date_to=day,
-            now=clock_now(),
+            now=timezone.now(),
             patient=patient,
         )
         return self.rng.choice(result.slots) if result.slots else None
@@ -419,7 +413,7 @@ def case_reschedule(ctx: Context) -> list[CaseResult]:
                 session_type=second.session_type,
                 date_from=day,
                 date_to=day,
-                now=clock_now(),
+                now=timezone.now(),
                 patient=second.patient,
             ).slots
             if slots:

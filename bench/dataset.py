@@ -34,28 +34,26 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from rest_framework.authtoken.models import Token
 
+from backend.common.roles import Role
 from backend.plans.models import PlanTemplate
-from backend.scheduling.models import (
+from backend.scheduling.booking.models import (
     ACTIVE_STATUSES,
     Appointment,
     AppointmentEvent,
     AppointmentStatus,
-    Clinic,
-    Closure,
-    FeedToken,
     Hold,
     HoldKind,
     IdempotencyKey,
-    OpeningHours,
-    Patient,
+)
+from backend.scheduling.feeds.models import FeedToken
+from backend.scheduling.resources.choices import (
     RecoveryLocation,
-    Role,
     RoomKind,
     ScreeningStatus,
     SeatKind,
-    SessionType,
     StaffRole,
 )
+from backend.scheduling.resources.models import Clinic, Closure, OpeningHours, Patient, SessionType
 
 from .config import DATASET_VERSION, SEED
 

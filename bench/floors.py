@@ -19,14 +19,15 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from backend.scheduling.models import Appointment, Hold, HoldKind, Patient, SessionType
-from backend.scheduling.services.fetch import (
+from backend.scheduling.booking.fetch import (
     MAX_HOLD_SPAN,
     calendar_of,
     clinic_fetch,
     local_window,
     resources_fetch,
 )
+from backend.scheduling.booking.models import Appointment, Hold, HoldKind
+from backend.scheduling.resources.models import Patient, SessionType
 
 from .stats import timed
 

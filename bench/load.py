@@ -32,10 +32,12 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from django.db import connection
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from backend.scheduling.models import Clinic, Hold, Patient, ScreeningStatus, SessionType
-from backend.scheduling.services.clock import clock_now
+from backend.scheduling.booking.models import Hold
+from backend.scheduling.resources.choices import ScreeningStatus
+from backend.scheduling.resources.models import Clinic, Patient, SessionType
 
 from .dataset import iter_open_days
 from .dbsetup import REPO, VAR
@@ -223,7 +225,7 @@ def _patients(clinic: Clinic, count: int) -> list[int]:
             escort_name="Sam Escort",
             escort_phone="+1 555 0199",
             screening_status=ScreeningStatus.CLEARED,
-            rems_enrolled_on=clock_now().date() - timedelta(days=30),
+            rems_enrolled_on=timezone.now().date() - timedelta(days=30),
         )
         for i in range(count)
     ]
@@ -270,7 +272,7 @@ def load_run(*, url: str, info: dict, seconds: float, clients: int, log=print) -
     # Days after the in-process cases' windows and inside the dataset (an empty calendar
     # would flatter the figures). The two clients of a pair share clinic and days; pairs on
     # the same clinic take turns through its days.
-    today = clock_now().astimezone(clinics[0].zone).date()
+    today = timezone.now().astimezone(clinics[0].zone).date()
     first = today + timedelta(days=70)
     last = date.fromisoformat(info["last_day"])
     days_by_pair = {}

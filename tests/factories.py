@@ -22,32 +22,32 @@ from backend.plans.models import (
     PlanTemplate,
     TreatmentPlan,
 )
-from backend.scheduling.models import (
+from backend.scheduling.booking.models import (
     Appointment,
     AppointmentEvent,
     AppointmentStatus,
-    Clinic,
-    Closure,
-    Discharge,
-    FeedOwnerKind,
-    FeedToken,
     Hold,
     HoldKind,
     IdempotencyKey,
-    OpeningHours,
-    Patient,
+)
+from backend.scheduling.day.models import Discharge, ReminderSent, RemsForm, RideConfirmation
+from backend.scheduling.feeds.models import FeedOwnerKind, FeedToken
+from backend.scheduling.resources.choices import (
     RecoveryLocation,
-    ReminderSent,
-    RemsForm,
-    RideConfirmation,
-    Room,
     RoomKind,
     ScreeningStatus,
-    Seat,
     SeatKind,
+    StaffRole,
+)
+from backend.scheduling.resources.models import (
+    Clinic,
+    Closure,
+    OpeningHours,
+    Patient,
+    Room,
+    Seat,
     SessionType,
     Staff,
-    StaffRole,
     WorkingHours,
 )
 

@@ -8,7 +8,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.test import override_settings
 
-from backend.scheduling.models import Clinic, Patient, Room, Seat, Staff
+from backend.scheduling.resources.models import Clinic, Patient, Room, Seat, Staff
 
 DEMO_FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "demo.json"
 DEMO_PASSWORD = "kap-demo-2026"

@@ -2,7 +2,7 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from backend.scheduling.models.choices import Role
+from backend.common.roles import Role
 
 
 def user_roles(user) -> frozenset[str]:

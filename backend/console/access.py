@@ -7,9 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 
 from backend.common.permissions import user_roles
-
-from .roles import can
-from .site import page
+from backend.console.roles import can
+from backend.console.site import page
 
 
 def forbidden(request: HttpRequest, reason: str = "Your role does not allow this.") -> HttpResponse:

@@ -6,10 +6,10 @@ from datetime import datetime
 from django import forms
 from django.db.models import Q
 
+from backend.console.site import LOCAL_INPUT_FORMAT, local_input, parse_local_input
 from backend.plans.models import PlanTemplate
-from backend.scheduling.models import Clinic, Patient, Staff, Weekday
-
-from .site import LOCAL_INPUT_FORMAT, local_input, parse_local_input
+from backend.scheduling.resources.choices import Weekday
+from backend.scheduling.resources.models import Clinic, Patient, Staff
 
 
 class LocalDateTimeInput(forms.DateTimeInput):

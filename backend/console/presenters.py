@@ -10,12 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from backend.console.site import local_input
 from backend.plans.services.plans import PlanPreview
-from backend.scheduling.domain import day_of_treatment as rules
-from backend.scheduling.models import AppointmentStatus, Seat
-from backend.scheduling.services.day_of_treatment import BoardEntry
-
-from .site import local_input
+from backend.scheduling.booking.models import AppointmentStatus
+from backend.scheduling.day import rules
+from backend.scheduling.day.services import BoardEntry
+from backend.scheduling.resources.models import Seat
 
 WEEKDAY_HEADERS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

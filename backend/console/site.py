@@ -9,14 +9,13 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from backend.common.permissions import user_roles
-from backend.scheduling.domain.calendar import wall_to_utc
-from backend.scheduling.models import Clinic
-
-from .roles import permissions_of
+from backend.console.roles import permissions_of
+from backend.scheduling.resources.calendar import wall_to_utc
+from backend.scheduling.resources.models import Clinic
 
 SESSION_CLINIC = "console_clinic"
 # datetime-local inputs speak this format, in the clinic's wall-clock time.
@@ -52,10 +51,7 @@ def current_clinic(request: HttpRequest) -> Clinic | None:
 
 
 def utilization_url() -> str:
-    try:
-        return reverse("utilization-page")
-    except NoReverseMatch:
-        return "/reports/utilization/"
+    return reverse("console:utilization")
 
 
 def page(

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import appointments, board, courses, patients
+from backend.console.views import appointments, board, courses, patients, reports
 
 app_name = "console"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("patients/", patients.patient_list, name="patients"),
     path("patients/<int:pk>/", patients.patient_detail, name="patient"),
     path("patients/<int:pk>/feed/", patients.patient_feed_issue, name="patient-feed"),
+    path("reports/utilization/", reports.utilization_page, name="utilization"),
     path("courses/new/", courses.course_new, name="course-new"),
     path("courses/<int:pk>/", courses.course_detail, name="course"),
     path("courses/<int:pk>/book/", courses.course_book, name="course-book"),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import PlannedSession, PlanPhase, PlanTemplate, TreatmentPlan
+from backend.plans.models import PlannedSession, PlanPhase, PlanTemplate, TreatmentPlan
 
 
 class PlanPhaseInline(admin.TabularInline):

@@ -16,6 +16,6 @@ class PlansConfig(AppConfig):
 
     def ready(self) -> None:
         # Scheduling never imports plans; plans plugs its cascade into reschedule here.
-        from backend.scheduling.services.booking import reschedule_cascade_register
+        from backend.scheduling.booking.services import reschedule_cascade_register
 
         reschedule_cascade_register(_reschedule_cascade)

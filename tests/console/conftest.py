@@ -11,18 +11,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
+from backend.common.roles import Role
 from backend.plans.models import PlanTemplate
-from backend.scheduling.domain.day_of_treatment import DischargeChecks
-from backend.scheduling.models import Role, RoomKind, SessionType, StaffRole
-from backend.scheduling.services.booking import appointment_book
-from backend.scheduling.services.clock import clock_shift
-from backend.scheduling.services.day_of_treatment import (
+from backend.scheduling.booking.services import appointment_book
+from backend.scheduling.day.rules import DischargeChecks
+from backend.scheduling.day.services import (
     appointment_check_in,
     appointment_discharge,
     appointment_start,
 )
+from backend.scheduling.resources.choices import RoomKind, StaffRole
+from backend.scheduling.resources.models import SessionType
 from tests.factories import (
     PatientFactory,
     RoomFactory,
@@ -38,10 +38,10 @@ NOW = datetime.combine(TODAY, time(10, 0), tzinfo=NEW_YORK)
 
 
 @pytest.fixture
-def now():
-    """The service clock at Wednesday 2026-05-06 10:00 in New York, for the whole test."""
-    with clock_shift(NOW - timezone.now()):
-        yield NOW
+def now(time_machine):
+    """The clock stands at Wednesday 2026-05-06 10:00 in New York, for the whole test."""
+    time_machine.move_to(NOW, tick=False)
+    return NOW
 
 
 @dataclass

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from backend.plans.services.plans import plan_book, plan_create
-from backend.scheduling.models import Appointment, AppointmentEvent, AppointmentStatus
+from backend.scheduling.booking.models import Appointment, AppointmentEvent, AppointmentStatus
 from tests.console.console_html import field_errors, field_value, forms_on, text
 from tests.factories import PatientFactory
 

@@ -4,9 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from backend.scheduling.models import Appointment, AppointmentStatus
-from backend.scheduling.services.clock import clock_shift
-from backend.scheduling.services.day_of_treatment import appointment_check_in
+from backend.scheduling.booking.models import Appointment, AppointmentStatus
+from backend.scheduling.day.services import appointment_check_in
 from tests.console.console_html import field_errors, forms_on, text
 from tests.factories import PatientFactory
 
@@ -106,12 +105,12 @@ def test_no_show_is_offered_once_the_start_has_passed(front_desk, world, now):
     assert step_url(later, "no-show") not in actions
 
 
-def test_flags_stand_out_on_the_board(front_desk, world, now):
+def test_flags_stand_out_on_the_board(front_desk, world, now, time_machine):
     world.book(world.at(now.date(), 9, 30))
     world.started(world.at(now.date(), 8), patient=world.other)
 
-    with clock_shift(timedelta(minutes=30)):
-        page = text(front_desk.get("/"))
+    time_machine.shift(timedelta(minutes=30))
+    page = text(front_desk.get("/"))
 
     assert 'class="badge flag flag-late"' in page
     assert 'class="badge flag flag-recovery_overrun"' in page
@@ -254,12 +253,12 @@ def test_early_discharge_asks_for_a_reason_next_to_that_field(clinician, world, 
     assert 'name="score" value="10"' in text(response)
 
 
-def test_discharge_after_monitoring_returns_to_the_board(clinician, world, now):
+def test_discharge_after_monitoring_returns_to_the_board(clinician, world, now, time_machine):
     appointment = world.started(world.at(now.date(), 9, 30))
     body = {"vitals_stable": "on", "alert_and_oriented": "on", "score": "10", "next": "/"}
 
-    with clock_shift(timedelta(minutes=125)):
-        response = clinician.post(f"/appointments/{appointment.id}/discharge/", body)
+    time_machine.shift(timedelta(minutes=125))
+    response = clinician.post(f"/appointments/{appointment.id}/discharge/", body)
 
     assert response.status_code == 302
     assert response["Location"] == "/"

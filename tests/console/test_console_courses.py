@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from backend.plans.models import PlanStatus, TreatmentPlan
-from backend.scheduling.models import Appointment, AppointmentStatus
+from backend.scheduling.booking.models import Appointment, AppointmentStatus
 from tests.console.console_html import (
     field_errors,
     field_value,

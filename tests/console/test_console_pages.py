@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from backend.scheduling.models import Role
+from backend.common.roles import Role
 from tests.console.console_html import text
 from tests.factories import UserFactory
 

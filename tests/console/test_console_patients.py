@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from backend.plans.services.plans import plan_create
-from backend.scheduling.models import FeedToken
+from backend.scheduling.feeds.models import FeedToken
 from tests.console.console_html import forms_on, text
 from tests.factories import ClinicFactory, PatientFactory
 

@@ -12,14 +12,15 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from backend.plans.models import PlanStatus, TreatmentPlan
-from backend.scheduling.models import Appointment, AppointmentStatus, Clinic
-from backend.scheduling.services.clock import clock_shift
+from backend.scheduling.booking.models import Appointment, AppointmentStatus
+from backend.scheduling.resources.models import Clinic
 from tests.e2e.browser_kit import DESKTOP, TIMEOUT_MS, chromium
 
 pytestmark = [
@@ -79,9 +80,9 @@ def test_book_check_in_and_discharge_a_spravato_course(live_server, shots, demo)
     morning = datetime.combine(day, time(9, 40), tzinfo=zone)
     dose = datetime.combine(day, time(10, 30), tzinfo=zone)
 
-    # The service clock (the live server's too: same process) stands at 09:40 on an open
-    # weekday, whatever the real time is.
-    with chromium() as browser, clock_shift(morning - timezone.now()):
+    # The clock (the live server's too: time-machine moves it for the whole process) stands
+    # at 09:40 on an open weekday, whatever the real time is, and keeps ticking.
+    with chromium() as browser, time_machine.travel(morning):
         page = browser.new_page(viewport=DESKTOP)
         page.set_default_timeout(TIMEOUT_MS)
 
@@ -161,7 +162,7 @@ def test_book_check_in_and_discharge_a_spravato_course(live_server, shots, demo)
         shots.take(page, "board-in-session")
 
         # Two hours and ten minutes later the monitoring time has passed.
-        with clock_shift(timedelta(minutes=130)):
+        with time_machine.travel(timezone.now() + timedelta(minutes=130)):
             page.reload()
             in_session = card_in(page, "in_session", "Eleanor Whitaker")
             expect(in_session.locator(".flag-discharge_due")).to_be_visible()

@@ -6,7 +6,8 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from backend.scheduling.models import RoomKind, SeatKind, SessionType, StaffRole
+from backend.scheduling.resources.choices import RoomKind, SeatKind, StaffRole
+from backend.scheduling.resources.models import SessionType
 from tests.factories import (
     OpeningHoursFactory,
     PatientFactory,

@@ -8,21 +8,27 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from backend.common.errors import Conflict, DomainError
+from backend.console.access import action_required, forbidden, staff_required
+from backend.console.errors import conflict_box, form_error_apply
+from backend.console.forms import CancelForm, DischargeForm, EscortForm, RescheduleForm, StepForm
+from backend.console.presenters import FLAG_LABELS, steps_allowed
+from backend.console.roles import can, permissions_of
+from backend.console.site import page
 from backend.plans.models import TreatmentPlan
-from backend.scheduling.domain import day_of_treatment as rules
-from backend.scheduling.domain.day_of_treatment import DischargeChecks
-from backend.scheduling.models import Appointment, AppointmentEvent, Room, Staff
-from backend.scheduling.services.booking import (
+from backend.scheduling.booking.models import Appointment, AppointmentEvent
+from backend.scheduling.booking.services import (
     CANCELLABLE,
     appointment_cancel,
     appointment_reschedule,
 )
-from backend.scheduling.services.clock import clock_now
-from backend.scheduling.services.day_of_treatment import (
+from backend.scheduling.day import rules
+from backend.scheduling.day.rules import DischargeChecks
+from backend.scheduling.day.services import (
     appointment_check_in,
     appointment_discharge,
     appointment_escort_update,
@@ -32,13 +38,7 @@ from backend.scheduling.services.day_of_treatment import (
     board_entry,
     related_or_none,
 )
-
-from ..access import action_required, forbidden, staff_required
-from ..errors import conflict_box, form_error_apply
-from ..forms import CancelForm, DischargeForm, EscortForm, RescheduleForm, StepForm
-from ..presenters import FLAG_LABELS, steps_allowed
-from ..roles import can, permissions_of
-from ..site import page
+from backend.scheduling.resources.models import Room, Staff
 
 # URL slug -> (step name in the role rules, service, what the message says happened).
 STEPS = {
@@ -118,7 +118,7 @@ def appointment_page(
     conflict: dict | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    now = clock_now()
+    now = timezone.now()
     entry = board_entry(appointment, now=now)
     permissions = permissions_of(request.user)
     events = AppointmentEvent.objects.filter(appointment=appointment).select_related("actor")
@@ -183,7 +183,7 @@ def appointment_reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             appointment=appointment,
             start=data["start"],
-            now=clock_now(),
+            now=timezone.now(),
             staff=data.get("staff"),
             cascade=bool(data.get("cascade")),
             dry_run=dry_run,
@@ -218,7 +218,7 @@ def appointment_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             appointment=appointment,
             reason=form.cleaned_data["reason"],
-            now=clock_now(),
+            now=timezone.now(),
         )
     except DomainError as exc:
         form_error_apply(form, exc)
@@ -244,7 +244,7 @@ def appointment_escort_view(request: HttpRequest, pk: int) -> HttpResponse:
         appointment_escort_update(
             actor=request.user,
             appointment=appointment,
-            now=clock_now(),
+            now=timezone.now(),
             name=form.cleaned_data["name"],
             phone=form.cleaned_data["phone"],
         )
@@ -273,7 +273,7 @@ def appointment_step_view(request: HttpRequest, pk: int, step: str) -> HttpRespo
     form = StepForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
-        service(actor=request.user, appointment=appointment, now=clock_now(), note=note)
+        service(actor=request.user, appointment=appointment, now=timezone.now(), note=note)
     except DomainError as exc:
         messages.error(request, f"{appointment.patient.full_name}: {exc.detail}")
     else:
@@ -306,7 +306,7 @@ def appointment_discharge_view(request: HttpRequest, pk: int) -> HttpResponse:
                         collected_by=data["collected_by"],
                         override_reason=data["override_reason"],
                     ),
-                    now=clock_now(),
+                    now=timezone.now(),
                     notes=data["notes"],
                 )
             except DomainError as exc:
@@ -326,7 +326,7 @@ def appointment_discharge_view(request: HttpRequest, pk: int) -> HttpResponse:
         "appointment": appointment,
         "form": form,
         "earliest": earliest,
-        "early": clock_now() < earliest,
+        "early": timezone.now() < earliest,
         "minimum_minutes": session_type.min_monitoring_minutes,
         "pass_mark": appointment.clinic.discharge_pass_mark,
         "refusal": state.message if isinstance(state, rules.Refusal) else "",

@@ -4,14 +4,13 @@ from datetime import date
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 
-from backend.scheduling.services.clock import clock_now
-from backend.scheduling.services.day_of_treatment import day_board_fetch
-
-from ..access import staff_required
-from ..presenters import board_lanes
-from ..roles import permissions_of
-from ..site import clinic_today, current_clinic, page
+from backend.console.access import staff_required
+from backend.console.presenters import board_lanes
+from backend.console.roles import permissions_of
+from backend.console.site import clinic_today, current_clinic, page
+from backend.scheduling.day.services import day_board_fetch
 
 REFRESH_SECONDS = 30
 
@@ -28,7 +27,7 @@ def board(request: HttpRequest) -> HttpResponse:
     clinic = current_clinic(request)
     if clinic is None:
         return page(request, "console/no_clinic.html", {"nav": "board"})
-    now = clock_now()
+    now = timezone.now()
     today = clinic_today(clinic, now)
     day = _day(request, today)
     entries = day_board_fetch(clinic=clinic, day=day, now=now)

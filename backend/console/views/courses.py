@@ -14,32 +14,32 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from backend.common.errors import Conflict, DomainError
+from backend.console.access import action_required, staff_required
+from backend.console.errors import conflict_box, form_error_apply
+from backend.console.forms import CourseForm
+from backend.console.presenters import WEEKDAY_HEADERS, plan_grid
+from backend.console.site import clinic_today, current_clinic, local_input, page, parse_local_input
 from backend.plans.models import PlanStatus, TreatmentPlan
 from backend.plans.services.plans import plan_book, plan_create, plan_preview
-from backend.scheduling.models import Appointment, Patient
-from backend.scheduling.services.clock import clock_now
-from backend.scheduling.services.idempotency import (
+from backend.scheduling.booking.idempotency import (
     idempotency_claim,
     idempotency_complete,
     idempotency_release,
     request_fingerprint,
 )
-
-from ..access import action_required, staff_required
-from ..errors import conflict_box, form_error_apply
-from ..forms import CourseForm
-from ..presenters import WEEKDAY_HEADERS, plan_grid
-from ..site import clinic_today, current_clinic, local_input, page, parse_local_input
+from backend.scheduling.booking.models import Appointment
+from backend.scheduling.resources.models import Patient
 
 # A service's field name -> the wizard field its message belongs next to.
 FIELD_ALIASES = {"preferences": "weekdays"}
 
 
 def _initial(request: HttpRequest, clinic) -> dict:
-    initial: dict = {"start_date": clinic_today(clinic, clock_now())}
+    initial: dict = {"start_date": clinic_today(clinic, timezone.now())}
     patient = request.GET.get("patient", "")
     if patient.isdigit():
         initial["patient"] = int(patient)
@@ -75,7 +75,7 @@ def course_new(request: HttpRequest) -> HttpResponse:
                     patient=data["patient"],
                     template=data["template"],
                     start_date=data["start_date"],
-                    now=clock_now(),
+                    now=timezone.now(),
                     weekdays=data["weekdays"],
                     earliest=data["earliest_time"],
                     latest=data["latest_time"],
@@ -149,7 +149,7 @@ def course_page(
     grid = None
     cancelled = None
     try:
-        preview = plan_preview(plan=plan, now=clock_now(), pins=pins)
+        preview = plan_preview(plan=plan, now=timezone.now(), pins=pins)
     except DomainError as exc:
         cancelled = exc.detail
     else:
@@ -215,7 +215,7 @@ def course_book(request: HttpRequest, pk: int) -> HttpResponse:
             fingerprint=request_fingerprint(
                 "POST", request.path, {str(o): s.isoformat() for o, s in sorted(shown.items())}
             ),
-            now=clock_now(),
+            now=timezone.now(),
         )
         if not claim.fresh:
             # A second click on the same form: the first one is booking or has booked.
@@ -223,7 +223,7 @@ def course_book(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("console:course", pk=plan.pk)
         record = claim.record
     try:
-        booking = plan_book(actor=request.user, plan=plan, now=clock_now(), pins=shown)
+        booking = plan_book(actor=request.user, plan=plan, now=timezone.now(), pins=shown)
     except DomainError as exc:
         if record is not None:
             idempotency_release(record)

@@ -2,18 +2,19 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from backend.console.access import action_required, staff_required
+from backend.console.forms import PatientSearchForm
+from backend.console.site import current_clinic, page
 from backend.plans.models import TreatmentPlan
-from backend.scheduling.api.resource_filters import PatientFilter
+from backend.scheduling.booking.models import Appointment
 from backend.scheduling.feeds.links import feed_links_for
-from backend.scheduling.models import Appointment, FeedToken, Patient
-from backend.scheduling.services.clock import clock_now
-from backend.scheduling.services.feeds import feed_name, feed_token_issue
-
-from ..access import action_required, staff_required
-from ..forms import PatientSearchForm
-from ..site import current_clinic, page
+from backend.scheduling.feeds.models import FeedToken
+from backend.scheduling.feeds.services import feed_name, feed_token_issue
+from backend.scheduling.resources.filters import PatientFilter
+from backend.scheduling.resources.models import Patient
 
 PAST_SHOWN = 20
 RESULTS_SHOWN = 100
@@ -41,7 +42,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 
 
 def _patient_context(patient: Patient) -> dict:
-    now = clock_now()
+    now = timezone.now()
     appointments = Appointment.objects.filter(patient=patient).select_related(
         "session_type", "room", "seat", "staff"
     )
@@ -67,7 +68,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def patient_feed_issue(request: HttpRequest, pk: int) -> HttpResponse:
     """A new subscription link for the patient (the previous one stops working)."""
     patient = get_object_or_404(Patient.objects.select_related("clinic"), pk=pk)
-    _, raw = feed_token_issue(owner=patient, actor=request.user, now=clock_now())
+    _, raw = feed_token_issue(owner=patient, actor=request.user, now=timezone.now())
     links = feed_links_for(request, raw, name=feed_name(patient))
     context = {**_patient_context(patient), "links": links}
     response = page(request, "console/patient.html", context, clinic=patient.clinic)

@@ -8,10 +8,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backend.common.fields import AwareDateTimeField, ClinicLocalMixin
+from backend.common.serializers import ClockTimeField, ModelCleanMixin
 from backend.plans.models import PlannedSession, PlanPhase, PlanTemplate, TreatmentPlan
-from backend.scheduling.api.appointment_serializers import PlacedSessionSerializer
-from backend.scheduling.api.resource_serializers import ClockTimeField, ModelCleanMixin
-from backend.scheduling.models import Patient, Staff
+from backend.scheduling.booking.serializers import PlacedSessionSerializer
+from backend.scheduling.resources.models import Patient, Staff
 
 # --- Templates ---------------------------------------------------------------------------
 

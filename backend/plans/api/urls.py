@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from .views import PlanTemplateViewSet, PlanViewSet
+from backend.plans.api.views import PlanTemplateViewSet, PlanViewSet
 
 router = SimpleRouter()
 router.register("plan-templates", PlanTemplateViewSet, basename="plan-template")

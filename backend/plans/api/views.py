@@ -1,11 +1,23 @@
 """Plan endpoints: thin views over backend.plans.services."""
 
 from django.db.models import Q
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from backend.common.roles import BOOKING_ROLES, Role
+from backend.plans.api.serializers import (
+    PlanBookSerializer,
+    PlanCancelSerializer,
+    PlanCreateSerializer,
+    PlanExtendSerializer,
+    PlanSerializer,
+    PlanTemplateSerializer,
+    PreviewSerializer,
+    plan_queryset,
+)
 from backend.plans.models import PlanTemplate
 from backend.plans.services.plans import (
     PlanBooking,
@@ -16,23 +28,11 @@ from backend.plans.services.plans import (
     plan_extend,
     plan_preview,
 )
-from backend.scheduling.api.appointment_serializers import AppointmentSerializer
-from backend.scheduling.api.idempotency import IDEMPOTENCY_HEADER, idempotent
-from backend.scheduling.models import Appointment, Role, Room
-from backend.scheduling.services.clock import clock_now
+from backend.scheduling.booking.idempotency import IDEMPOTENCY_HEADER, idempotent
+from backend.scheduling.booking.models import Appointment
+from backend.scheduling.booking.serializers import AppointmentSerializer
+from backend.scheduling.resources.models import Room
 
-from .serializers import (
-    PlanBookSerializer,
-    PlanCancelSerializer,
-    PlanCreateSerializer,
-    PlanExtendSerializer,
-    PlanSerializer,
-    PlanTemplateSerializer,
-    PreviewSerializer,
-    plan_queryset,
-)
-
-BOOKING_ROLES = (Role.FRONT_DESK, Role.MANAGER)
 BookingResult = inline_serializer(
     "PlanBooking",
     {"plan": PlanSerializer(), "appointments": AppointmentSerializer(many=True)},
@@ -154,7 +154,7 @@ class PlanViewSet(
             patient=data["patient"],
             template=data["template"],
             start_date=data["start_date"],
-            now=clock_now(),
+            now=timezone.now(),
             weekdays=prefs.get("weekdays"),
             earliest=prefs.get("earliest_time"),
             latest=prefs.get("latest_time"),
@@ -171,7 +171,7 @@ class PlanViewSet(
     def preview(self, request, pk=None):
         """The course as it would be booked now; writes nothing. Pins may be tried."""
         plan = self.get_object()
-        preview = plan_preview(plan=plan, now=clock_now(), pins=_pins(request))
+        preview = plan_preview(plan=plan, now=timezone.now(), pins=_pins(request))
         return Response(preview_data(preview))
 
     @extend_schema(
@@ -184,7 +184,7 @@ class PlanViewSet(
     def book(self, request, pk=None):
         """Book every session not booked yet, all or nothing (409 lists what no longer fits)."""
         plan = self.get_object()
-        booking = plan_book(actor=request.user, plan=plan, now=clock_now(), pins=_pins(request))
+        booking = plan_book(actor=request.user, plan=plan, now=timezone.now(), pins=_pins(request))
         return Response(booking_data(booking), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PlanCancelSerializer, responses={200: PlanSerializer})
@@ -195,7 +195,7 @@ class PlanViewSet(
         form = PlanCancelSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         plan_cancel(
-            actor=request.user, plan=plan, reason=form.validated_data["reason"], now=clock_now()
+            actor=request.user, plan=plan, reason=form.validated_data["reason"], now=timezone.now()
         )
         return Response(PlanSerializer(self.get_queryset().get(pk=plan.pk)).data)
 
@@ -212,6 +212,6 @@ class PlanViewSet(
         form = PlanExtendSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         booking = plan_extend(
-            actor=request.user, plan=plan, weeks=form.validated_data["weeks"], now=clock_now()
+            actor=request.user, plan=plan, weeks=form.validated_data["weeks"], now=timezone.now()
         )
         return Response(booking_data(booking), status=status.HTTP_201_CREATED)

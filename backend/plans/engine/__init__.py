@@ -1,7 +1,7 @@
 """The pure treatment-plan engine: template phases in, planned sessions (or reasons) out.
 
 Nothing here touches Django, the database, settings or the clock: the caller passes the
-clinic's boards (``backend.scheduling.domain.availability.Board``), "now" and the plan's
+clinic's boards (``backend.scheduling.booking.availability.Board``), "now" and the plan's
 preferences. Modules by topic:
 
 - ``rules``: the dataclasses (``PhaseRule``, ``Preferences``, ``PlannedSlot``, ``PlanResult``)

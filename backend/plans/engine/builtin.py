@@ -23,9 +23,8 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from backend.scheduling.domain.availability import SessionSpec
-
-from .rules import PhaseRule
+from backend.plans.engine.rules import PhaseRule
+from backend.scheduling.booking.availability import SessionSpec
 
 BUILTIN_SESSION_TYPES: dict[str, dict[str, Any]] = {
     "spravato-session": {

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from types import MappingProxyType
 
-from .rules import PhaseRule
+from backend.plans.engine.rules import PhaseRule
 
 ONE_DAY = timedelta(days=1)
 

@@ -12,19 +12,26 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 
-from backend.scheduling.domain.availability import (
-    Board,
-    Placement,
-    board_reserve,
-    placement_try,
+from backend.plans.engine.cadence import (
+    OPEN_WINDOW_DAYS,
+    Layout,
+    SessionDef,
+    Window,
+    layout_build,
+    window_build,
 )
-from backend.scheduling.domain.intervals import aware_to_utc
-
-from .cadence import OPEN_WINDOW_DAYS, Layout, SessionDef, Window, layout_build, window_build
-from .expand import boards_check
-from .reasons import reason_no_fit, reason_waiting
-from .rules import PhaseRule, PlannedSlot, Preferences, phases_validate, preferences_validate
-from .search import Notes, Run, calendar_of, days_pick, options_iter
+from backend.plans.engine.expand import boards_check
+from backend.plans.engine.reasons import reason_no_fit, reason_waiting
+from backend.plans.engine.rules import (
+    PhaseRule,
+    PlannedSlot,
+    Preferences,
+    phases_validate,
+    preferences_validate,
+)
+from backend.plans.engine.search import Notes, Run, calendar_of, days_pick, options_iter
+from backend.scheduling.booking.availability import Board, Placement, board_reserve, placement_try
+from backend.scheduling.resources.intervals import aware_to_utc
 
 
 def _slot(

@@ -15,7 +15,18 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 from types import MappingProxyType
 
-from backend.scheduling.domain.availability import (
+from backend.plans.engine.cadence import Layout, SessionDef, Window, layout_build, window_build
+from backend.plans.engine.reasons import reason_no_fit, reason_pin, reason_waiting
+from backend.plans.engine.rules import (
+    PhaseRule,
+    PlannedSlot,
+    PlanResult,
+    Preferences,
+    phases_validate,
+    preferences_validate,
+)
+from backend.plans.engine.search import Notes, Run, calendar_of, days_pick, options_iter
+from backend.scheduling.booking.availability import (
     Board,
     Placement,
     SeatRef,
@@ -24,19 +35,7 @@ from backend.scheduling.domain.availability import (
     board_reserve,
     placement_check,
 )
-from backend.scheduling.domain.intervals import Span, Timeline, aware_to_utc
-
-from .cadence import Layout, SessionDef, Window, layout_build, window_build
-from .reasons import reason_no_fit, reason_pin, reason_waiting
-from .rules import (
-    PhaseRule,
-    PlannedSlot,
-    PlanResult,
-    Preferences,
-    phases_validate,
-    preferences_validate,
-)
-from .search import Notes, Run, calendar_of, days_pick, options_iter
+from backend.scheduling.resources.intervals import Span, Timeline, aware_to_utc
 
 # How many earlier sessions of the same phase a failing session may move, and how many checks
 # one such repair may spend: enough to slide a few sessions around a full day, little enough

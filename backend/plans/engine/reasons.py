@@ -11,11 +11,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from backend.scheduling.domain.availability import Clash
-
-from .cadence import Gap, Window
-from .rules import PhaseRule
-from .search import Notes
+from backend.plans.engine.cadence import Gap, Window
+from backend.plans.engine.rules import PhaseRule
+from backend.plans.engine.search import Notes
+from backend.scheduling.booking.availability import Clash
 
 WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import time
 
-from backend.scheduling.domain.availability import Placement, SessionSpec
+from backend.scheduling.booking.availability import Placement, SessionSpec
 
 
 @dataclass(frozen=True)

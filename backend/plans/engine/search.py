@@ -12,12 +12,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from backend.scheduling.domain.availability import Board, Placement, SessionSpec, placement_try
-from backend.scheduling.domain.calendar import ClinicCalendar, wall_to_utc
-from backend.scheduling.domain.intervals import Span, aware_to_utc
-
-from .cadence import ONE_DAY, Window
-from .rules import Preferences
+from backend.plans.engine.cadence import ONE_DAY, Window
+from backend.plans.engine.rules import Preferences
+from backend.scheduling.booking.availability import Board, Placement, SessionSpec, placement_try
+from backend.scheduling.resources.calendar import ClinicCalendar, wall_to_utc
+from backend.scheduling.resources.intervals import Span, aware_to_utc
 
 STEP = timedelta(minutes=15)
 

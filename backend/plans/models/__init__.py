@@ -1,5 +1,5 @@
-from .plans import PlannedSession, PlanStatus, TreatmentPlan
-from .templates import PhaseKind, PlanPhase, PlanTemplate
+from backend.plans.models.plans import PlannedSession, PlanStatus, TreatmentPlan
+from backend.plans.models.templates import PhaseKind, PlanPhase, PlanTemplate
 
 __all__ = [
     "PhaseKind",

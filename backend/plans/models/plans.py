@@ -3,9 +3,9 @@
 from django.conf import settings
 from django.db import models
 
-from backend.scheduling.models import Appointment, Clinic, Patient, SessionType, Staff
-
-from .templates import PlanTemplate
+from backend.plans.models.templates import PlanTemplate
+from backend.scheduling.booking.models import Appointment
+from backend.scheduling.resources.models import Clinic, Patient, SessionType, Staff
 
 
 class PlanStatus(models.TextChoices):

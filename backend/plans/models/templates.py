@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from backend.scheduling.models import Clinic, SessionType
+from backend.scheduling.resources.models import Clinic, SessionType
 
 
 class PhaseKind(models.TextChoices):

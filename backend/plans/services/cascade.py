@@ -9,11 +9,10 @@ from datetime import datetime
 from backend.common.errors import Conflict
 from backend.plans.engine.cascade import plan_cascade
 from backend.plans.models import TreatmentPlan
-from backend.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Hold
-from backend.scheduling.services.booking import appointment_move
-
-from .fetch import plan_resources_lock, plan_world_fetch, preferences_of
-from .plans import unplaced_conflicts
+from backend.plans.services.fetch import plan_resources_lock, plan_world_fetch, preferences_of
+from backend.plans.services.plans import unplaced_conflicts
+from backend.scheduling.booking.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Hold
+from backend.scheduling.booking.services import appointment_move
 
 
 def plan_reschedule_cascade(

@@ -5,10 +5,8 @@ from datetime import date, datetime, time, timedelta
 
 from backend.plans.engine.rules import PhaseRule, Preferences
 from backend.plans.models import PlanTemplate, TreatmentPlan
-from backend.scheduling.domain.availability import Board
-from backend.scheduling.domain.intervals import Span
-from backend.scheduling.models import Clinic, SessionType
-from backend.scheduling.services.fetch import (
+from backend.scheduling.booking.availability import Board
+from backend.scheduling.booking.fetch import (
     Resources,
     busy_fetch,
     calendar_of,
@@ -18,7 +16,9 @@ from backend.scheduling.services.fetch import (
     resources_fetch,
     spec_of,
 )
-from backend.scheduling.services.locks import resources_lock
+from backend.scheduling.booking.locks import resources_lock
+from backend.scheduling.resources.intervals import Span
+from backend.scheduling.resources.models import Clinic, SessionType
 
 # Margin after the last day the template could reach, for make-ups and slack.
 WINDOW_MARGIN_DAYS = 21

@@ -15,15 +15,15 @@ from backend.common.errors import Conflict, InvalidInput
 from backend.plans.engine.expand import plan_expand
 from backend.plans.engine.rules import PlannedSlot
 from backend.plans.models import PlannedSession, PlanStatus, PlanTemplate, TreatmentPlan
-from backend.scheduling.models import (
-    ACTIVE_STATUSES,
-    Appointment,
-    AppointmentStatus,
-    Patient,
-    SessionType,
-    Staff,
+from backend.plans.services.fetch import (
+    PlanWorld,
+    plan_resources_lock,
+    plan_world_fetch,
+    preferences_of,
+    template_fetch,
 )
-from backend.scheduling.services.booking import (
+from backend.scheduling.booking.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
+from backend.scheduling.booking.services import (
     Escort,
     NewAppointment,
     appointment_cancel,
@@ -31,14 +31,7 @@ from backend.scheduling.services.booking import (
     concurrency_conflicts,
     patient_eligibility_problems,
 )
-
-from .fetch import (
-    PlanWorld,
-    plan_resources_lock,
-    plan_world_fetch,
-    preferences_of,
-    template_fetch,
-)
+from backend.scheduling.resources.models import Patient, SessionType, Staff
 
 
 @dataclass

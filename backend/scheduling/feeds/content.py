@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .ical import CANCELLED, CONFIRMED, FeedAlarm, FeedCalendar, FeedEvent
+from backend.scheduling.feeds.ical import CANCELLED, CONFIRMED, FeedAlarm, FeedCalendar, FeedEvent
 
 CANCELLED_STATUS = "cancelled"
 DASH = " \u2013 "  # an en dash between a patient's initials and the session type

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from backend.plans.models import PlannedSession, PlanStatus, TreatmentPlan
-from backend.scheduling.models import Appointment, AppointmentStatus
+from backend.scheduling.booking.models import Appointment, AppointmentStatus
 from tests.scheduling.booking.holds import overlapping_active_holds
 
 pytestmark = pytest.mark.django_db

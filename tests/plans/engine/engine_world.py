@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 from backend.plans.engine.builtin import builtin_template, template_rules_build
 from backend.plans.engine.rules import PhaseRule, PlanResult, Preferences
-from backend.scheduling.domain.availability import Board, Placement, SeatRef, StaffRef
-from backend.scheduling.domain.calendar import ClinicCalendar, WeeklyHours
-from backend.scheduling.domain.intervals import Span, Timeline
+from backend.scheduling.booking.availability import Board, Placement, SeatRef, StaffRef
+from backend.scheduling.resources.calendar import ClinicCalendar, WeeklyHours
+from backend.scheduling.resources.intervals import Span, Timeline
 
 NY = "America/New_York"
 NEW_YORK = ZoneInfo(NY)

@@ -8,8 +8,8 @@ import pytest
 
 from backend.plans.engine.expand import plan_expand
 from backend.plans.engine.rules import Preferences
-from backend.scheduling.domain.calendar import ClinicCalendar
-from backend.scheduling.domain.intervals import Span
+from backend.scheduling.resources.calendar import ClinicCalendar
+from backend.scheduling.resources.intervals import Span
 from tests.plans.engine.engine_world import (
     CLINIC_HOURS,
     MONDAY,

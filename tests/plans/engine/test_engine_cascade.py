@@ -8,7 +8,7 @@ import pytest
 from backend.plans.engine.cascade import plan_cascade
 from backend.plans.engine.expand import plan_expand
 from backend.plans.engine.rules import Preferences
-from backend.scheduling.domain.availability import (
+from backend.scheduling.booking.availability import (
     Placement,
     board_release,
     board_reserve,

@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 from backend.plans.engine.cascade import plan_cascade
 from backend.plans.engine.expand import plan_expand
 from backend.plans.engine.rules import PlannedSlot, PlanResult, Preferences
-from backend.scheduling.domain.availability import (
+from backend.scheduling.booking.availability import (
     Placement,
     board_release,
     board_reserve,
     placement_check,
 )
-from backend.scheduling.domain.calendar import ClinicCalendar
+from backend.scheduling.resources.calendar import ClinicCalendar
 from tests.plans.engine.engine_world import (
     CLINIC_HOURS,
     LOUNGE,

@@ -10,8 +10,8 @@ import pytest
 
 from backend.plans.engine.expand import plan_expand
 from backend.plans.engine.rules import Preferences
-from backend.scheduling.domain.availability import board_reserve
-from backend.scheduling.domain.calendar import ClinicCalendar
+from backend.scheduling.booking.availability import board_reserve
+from backend.scheduling.resources.calendar import ClinicCalendar
 from tests.plans.engine.engine_world import (
     CLINIC_HOURS,
     MONDAY,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from backend.scheduling.models import Clinic, Patient, Room, SessionType
+from backend.scheduling.resources.models import Clinic, Patient, Room, SessionType
 from tests.factories import PatientFactory, RoomFactory
 
 pytestmark = pytest.mark.django_db

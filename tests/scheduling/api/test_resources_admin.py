@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from backend.scheduling.models import Hold, Patient
+from backend.scheduling.booking.models import Hold
+from backend.scheduling.resources.models import Patient
 from tests.factories import (
     AppointmentEventFactory,
     ClinicFactory,

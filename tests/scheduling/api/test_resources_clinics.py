@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from backend.scheduling.models import Clinic, Closure, OpeningHours
+from backend.scheduling.resources.models import Clinic, Closure, OpeningHours
 from tests.factories import ClinicFactory, ClosureFactory, OpeningHoursFactory
 
 pytestmark = pytest.mark.django_db

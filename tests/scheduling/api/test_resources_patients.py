@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from backend.scheduling.models import Patient
+from backend.scheduling.resources.models import Patient
 from tests.factories import AppointmentFactory, ClinicFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db

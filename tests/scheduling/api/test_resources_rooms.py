@@ -1,6 +1,6 @@
 import pytest
 
-from backend.scheduling.models import Room, Seat
+from backend.scheduling.resources.models import Room, Seat
 from tests.factories import AppointmentFactory, ClinicFactory, HoldFactory, RoomFactory, SeatFactory
 
 pytestmark = pytest.mark.django_db

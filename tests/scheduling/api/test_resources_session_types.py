@@ -1,6 +1,6 @@
 import pytest
 
-from backend.scheduling.models import SessionType
+from backend.scheduling.resources.models import SessionType
 from tests.factories import AppointmentFactory, ClinicFactory, SessionTypeFactory
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from backend.scheduling.models import Staff, WorkingHours
+from backend.scheduling.resources.models import Staff, WorkingHours
 from tests.factories import AppointmentFactory, StaffFactory, UserFactory, WorkingHoursFactory
 
 pytestmark = pytest.mark.django_db

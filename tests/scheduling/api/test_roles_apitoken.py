@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from rest_framework.authtoken.models import Token
 
-from backend.scheduling.models import Role
+from backend.common.roles import Role
 from tests.factories import TokenFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

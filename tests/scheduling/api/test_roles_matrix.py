@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from backend.scheduling.models import Role
+from backend.common.roles import Role
 from tests.factories import (
     ClinicFactory,
     PatientFactory,

@@ -13,7 +13,7 @@ RESOURCES = ["clinics", "rooms", "seats", "staff", "patients", "session-types"]
 @pytest.fixture(scope="module")
 def generation():
     """The schema of the resource endpoints alone, with the warnings and errors it raised."""
-    patterns = [path("api/v1/", include("backend.scheduling.api.resource_urls"))]
+    patterns = [path("api/v1/", include("backend.scheduling.resources.urls"))]
     GENERATOR_STATS.reset()
     with GENERATOR_STATS.silence():
         generated = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)

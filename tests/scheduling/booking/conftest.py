@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from backend.scheduling.models import RecoveryLocation, RoomKind, StaffRole
+from backend.scheduling.resources.choices import RecoveryLocation, RoomKind, StaffRole
 from tests.factories import (
     PatientFactory,
     RoomFactory,

@@ -11,7 +11,7 @@ requires_postgres = pytest.mark.skipif(
 
 def overlapping_active_holds() -> list[tuple[int, int]]:
     """Pairs of active holds that overlap on one seat or one staff member (should be none)."""
-    from backend.scheduling.models import Hold
+    from backend.scheduling.booking.models import Hold
 
     clashes = []
     for field in ("seat_id", "staff_id"):

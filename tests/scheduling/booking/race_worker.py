@@ -21,11 +21,11 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from backend.common.errors import Conflict  # noqa: E402
-from backend.scheduling.models import Patient, SessionType  # noqa: E402
-from backend.scheduling.services.booking import appointment_book  # noqa: E402
-from backend.scheduling.services.clock import clock_now  # noqa: E402
+from backend.scheduling.booking.services import appointment_book  # noqa: E402
+from backend.scheduling.resources.models import Patient, SessionType  # noqa: E402
 
 
 def main() -> None:
@@ -42,7 +42,11 @@ def main() -> None:
         try:
             barrier.wait()
             appointment_book(
-                actor=user, patient=patient, session_type=session_type, start=start, now=clock_now()
+                actor=user,
+                patient=patient,
+                session_type=session_type,
+                start=start,
+                now=timezone.now(),
             )
             outcomes.append("booked")
         except Conflict:

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from backend.scheduling.models import SessionType
+from backend.scheduling.resources.models import SessionType
 
 pytestmark = pytest.mark.django_db
 

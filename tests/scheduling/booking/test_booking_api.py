@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.db import connection
 
-from backend.scheduling.models import Appointment, AppointmentStatus, Hold
+from backend.scheduling.booking.models import Appointment, AppointmentStatus, Hold
 from tests.factories import ClosureFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from rest_framework.test import APIClient
 
-from backend.scheduling.models import Appointment, Hold, HoldKind
+from backend.scheduling.booking.models import Appointment, Hold, HoldKind
 from tests.factories import AppointmentFactory, PatientFactory
 from tests.scheduling.booking.holds import overlapping_active_holds, requires_postgres
 

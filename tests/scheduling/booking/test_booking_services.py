@@ -5,12 +5,12 @@ from django.core import mail
 from django.db import IntegrityError, OperationalError
 
 from backend.common.errors import Conflict
-from backend.scheduling.services.booking import (
+from backend.scheduling.booking.services import (
     appointment_book,
     appointment_reschedule,
     concurrency_conflicts,
 )
-from backend.scheduling.services.reminders import reminders_send
+from backend.scheduling.day.reminders import reminders_send
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from backend.scheduling.models import Appointment, IdempotencyKey
-from backend.scheduling.services.idempotency import idempotency_claim, request_fingerprint
+from backend.scheduling.booking.idempotency import idempotency_claim, request_fingerprint
+from backend.scheduling.booking.models import Appointment, IdempotencyKey
 
 pytestmark = pytest.mark.django_db
 

@@ -12,13 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from backend.scheduling.models import (
-    AppointmentStatus,
-    HoldKind,
-    RecoveryLocation,
-    RoomKind,
-    StaffRole,
-)
+from backend.scheduling.booking.models import AppointmentStatus, HoldKind
+from backend.scheduling.resources.choices import RecoveryLocation, RoomKind, StaffRole
 from tests.factories import (
     AppointmentFactory,
     ClinicFactory,

@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from backend.scheduling.models import AppointmentStatus, RideConfirmation
-from backend.scheduling.services.day_of_treatment import day_board_fetch
+from backend.scheduling.booking.models import AppointmentStatus
+from backend.scheduling.day.models import RideConfirmation
+from backend.scheduling.day.services import day_board_fetch
 from tests.factories import ClinicFactory
 
 pytestmark = pytest.mark.django_db

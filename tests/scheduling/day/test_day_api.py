@@ -5,14 +5,10 @@ from datetime import time, timedelta
 import pytest
 from django.utils import timezone
 
-from backend.scheduling.models import (
-    Appointment,
-    AppointmentStatus,
-    Hold,
-    RemsForm,
-    Role,
-    StaffRole,
-)
+from backend.common.roles import Role
+from backend.scheduling.booking.models import Appointment, AppointmentStatus, Hold
+from backend.scheduling.day.models import RemsForm
+from backend.scheduling.resources.choices import StaffRole
 from tests.factories import StaffFactory, UserFactory, WorkingHoursFactory
 
 pytestmark = pytest.mark.django_db

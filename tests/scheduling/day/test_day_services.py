@@ -5,17 +5,11 @@ from datetime import date, timedelta
 import pytest
 
 from backend.common.errors import Conflict, DomainError
-from backend.scheduling.domain.day_of_treatment import DischargeChecks
-from backend.scheduling.models import (
-    Appointment,
-    AppointmentEvent,
-    AppointmentStatus,
-    Discharge,
-    Hold,
-    RemsForm,
-)
-from backend.scheduling.services.booking import appointment_cancel
-from backend.scheduling.services.day_of_treatment import (
+from backend.scheduling.booking.models import Appointment, AppointmentEvent, AppointmentStatus, Hold
+from backend.scheduling.booking.services import appointment_cancel
+from backend.scheduling.day.models import Discharge, RemsForm
+from backend.scheduling.day.rules import DischargeChecks
+from backend.scheduling.day.services import (
     appointment_check_in,
     appointment_discharge,
     appointment_escort_update,

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backend.scheduling.domain import day_of_treatment as rules
-from backend.scheduling.domain.day_of_treatment import (
+from backend.scheduling.day import rules
+from backend.scheduling.day.rules import (
     BoardSnapshot,
     DischargeChecks,
     DischargeContext,

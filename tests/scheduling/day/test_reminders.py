@@ -12,13 +12,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 
-from backend.scheduling.models import AppointmentStatus, ReminderSent, RideConfirmation
-from backend.scheduling.services.reminders import (
-    REMINDER_KIND,
-    Outcome,
-    reminder_send,
-    reminders_send,
-)
+from backend.scheduling.booking.models import AppointmentStatus
+from backend.scheduling.day.models import ReminderSent, RideConfirmation
+from backend.scheduling.day.reminders import REMINDER_KIND, Outcome, reminder_send, reminders_send
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from backend.common.errors import Conflict
-from backend.scheduling.models import AppointmentEvent, AppointmentStatus, RemsForm
-from backend.scheduling.services.rems import rems_form_file
+from backend.scheduling.booking.models import AppointmentEvent, AppointmentStatus
+from backend.scheduling.day.models import RemsForm
+from backend.scheduling.day.rems import rems_form_file
 from tests.factories import ClinicFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,9 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from backend.scheduling.models import AppointmentEvent, AppointmentStatus, RideConfirmation
-from backend.scheduling.services.reminders import reminders_send, ride_token_issue
+from backend.scheduling.booking.models import AppointmentEvent, AppointmentStatus
+from backend.scheduling.day.models import RideConfirmation
+from backend.scheduling.day.reminders import reminders_send, ride_token_issue
 
 pytestmark = pytest.mark.django_db
 

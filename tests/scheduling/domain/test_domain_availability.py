@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backend.scheduling.domain.availability import (
+from backend.scheduling.booking.availability import (
     Board,
     Clash,
     Placement,
@@ -21,8 +21,8 @@ from backend.scheduling.domain.availability import (
     placement_check,
     slots_find,
 )
-from backend.scheduling.domain.calendar import ClinicCalendar, WeeklyHours
-from backend.scheduling.domain.intervals import Span, Timeline
+from backend.scheduling.resources.calendar import ClinicCalendar, WeeklyHours
+from backend.scheduling.resources.intervals import Span, Timeline
 
 NY = "America/New_York"
 NEW_YORK = ZoneInfo(NY)

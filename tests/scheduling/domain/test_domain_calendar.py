@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backend.scheduling.domain.calendar import ClinicCalendar, WeeklyHours, zone_load
-from backend.scheduling.domain.intervals import Span
+from backend.scheduling.resources.calendar import ClinicCalendar, WeeklyHours, zone_load
+from backend.scheduling.resources.intervals import Span
 
 NY = "America/New_York"
 NEW_YORK = ZoneInfo(NY)

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backend.scheduling.domain.intervals import (
+from backend.scheduling.resources.intervals import (
     Span,
     Timeline,
     spans_intersect,

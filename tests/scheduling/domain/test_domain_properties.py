@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backend.scheduling.domain.availability import (
+from backend.scheduling.booking.availability import (
     Board,
     Placement,
     SeatRef,
@@ -19,8 +19,8 @@ from backend.scheduling.domain.availability import (
     placement_try,
     slots_find,
 )
-from backend.scheduling.domain.calendar import ClinicCalendar, WeeklyHours
-from backend.scheduling.domain.intervals import Span, Timeline, spans_intersect, spans_subtract
+from backend.scheduling.resources.calendar import ClinicCalendar, WeeklyHours
+from backend.scheduling.resources.intervals import Span, Timeline, spans_intersect, spans_subtract
 
 # No example database: these tests must not write files into the repository.
 PROPERTY = settings(deadline=None, max_examples=150, database=None)

@@ -12,8 +12,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from backend.scheduling.models import RecoveryLocation, RoomKind, StaffRole
-from backend.scheduling.services.feeds import feed_token_issue
+from backend.scheduling.feeds.services import feed_token_issue
+from backend.scheduling.resources.choices import RecoveryLocation, RoomKind, StaffRole
 from tests.factories import (
     AppointmentFactory,
     HoldFactory,

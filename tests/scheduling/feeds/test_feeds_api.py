@@ -8,8 +8,9 @@ from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
-from backend.scheduling.models import FeedToken, Role
-from backend.scheduling.services.feeds import feed_uid_domain
+from backend.common.roles import Role
+from backend.scheduling.feeds.models import FeedToken
+from backend.scheduling.feeds.services import feed_uid_domain
 from tests.factories import StaffFactory, UserFactory
 from tests.scheduling.feeds.strict import events_by_uid, parse_strictly
 

@@ -17,7 +17,7 @@ from backend.scheduling.feeds.content import (
     staff_event,
 )
 from backend.scheduling.feeds.ical import CANCELLED, CONFIRMED
-from backend.scheduling.models import Patient
+from backend.scheduling.resources.models import Patient
 
 NEW_YORK = ZoneInfo("America/New_York")
 CLINIC = ClinicInfo(

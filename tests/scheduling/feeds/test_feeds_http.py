@@ -6,13 +6,13 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from backend.scheduling.models import AppointmentStatus
-from backend.scheduling.services.booking import (
+from backend.scheduling.booking.models import AppointmentStatus
+from backend.scheduling.booking.services import (
     appointment_book,
     appointment_cancel,
     appointment_reschedule,
 )
-from backend.scheduling.services.feeds import feed_token_revoke, feed_uid_domain
+from backend.scheduling.feeds.services import feed_token_revoke, feed_uid_domain
 from tests.scheduling.feeds.strict import events_by_uid, parse_strictly
 
 pytestmark = pytest.mark.django_db

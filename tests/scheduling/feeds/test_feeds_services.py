@@ -8,8 +8,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
-from backend.scheduling.models import Appointment, AppointmentStatus, FeedOwnerKind, FeedToken
-from backend.scheduling.services.feeds import (
+from backend.scheduling.booking.models import Appointment, AppointmentStatus
+from backend.scheduling.feeds.models import FeedOwnerKind, FeedToken
+from backend.scheduling.feeds.services import (
     _STATES,
     FeedWindow,
     _db_datetime,

@@ -6,7 +6,7 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 
-from backend.scheduling.services.feeds import feed_token_revoke
+from backend.scheduling.feeds.services import feed_token_revoke
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
-from backend.scheduling.models import OpeningHours, Seat
-from backend.scheduling.models.clinic import validate_timezone
+from backend.scheduling.resources.models import OpeningHours, Seat, validate_timezone
 from tests.factories import (
     AppointmentEventFactory,
     AppointmentFactory,

@@ -6,7 +6,7 @@ The clinic is in America/New_York and open Monday to Friday 08:00-18:00 (the sha
 
 import pytest
 
-from backend.scheduling.models import RoomKind
+from backend.scheduling.resources.choices import RoomKind
 from tests.factories import RoomFactory, SeatFactory
 from tests.scheduling.reports.world import ReportWorld
 

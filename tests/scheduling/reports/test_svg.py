@@ -5,7 +5,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from backend.scheduling.pages.svg import (
+from backend.console.svg import (
     CLOSED_FILL,
     SCALE,
     Heatmap,

@@ -9,11 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from backend.scheduling.api.report_serializers import (
-    CSV_COLUMNS,
-    UtilizationReportSerializer,
-)
-from backend.scheduling.models import AppointmentStatus, Role
+from backend.common.roles import Role
+from backend.scheduling.booking.models import AppointmentStatus
+from backend.scheduling.reports.serializers import CSV_COLUMNS, UtilizationReportSerializer
 from tests.factories import TokenFactory, UserFactory
 from tests.scheduling.reports.world import NEW_YORK_DAY
 

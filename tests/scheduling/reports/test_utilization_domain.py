@@ -5,8 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backend.scheduling.domain.calendar import ClinicCalendar, WeeklyHours
-from backend.scheduling.domain.utilization import (
+from backend.scheduling.reports.utilization import (
     RECOVERY,
     SESSION,
     RoomRef,
@@ -14,6 +13,7 @@ from backend.scheduling.domain.utilization import (
     epoch_minute,
     utilization_compute,
 )
+from backend.scheduling.resources.calendar import ClinicCalendar, WeeklyHours
 
 NY = "America/New_York"
 NEW_YORK = ZoneInfo(NY)

@@ -2,13 +2,13 @@
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from unittest import mock
 
 import pytest
 from django.test import Client
 
-from backend.scheduling.models import AppointmentStatus, Role
-from backend.scheduling.pages.report_views import default_range
+from backend.common.roles import Role
+from backend.console.views.reports import default_range
+from backend.scheduling.booking.models import AppointmentStatus
 from tests.factories import UserFactory
 from tests.scheduling.reports.world import NEW_YORK_DAY
 
@@ -89,11 +89,11 @@ def test_utilization_page_weekly(booked_world):
     ]
 
 
-def test_utilization_page_defaults_to_the_last_four_full_weeks(world):
+def test_utilization_page_defaults_to_the_last_four_full_weeks(world, time_machine):
     now = datetime(2026, 5, 7, 15, tzinfo=UTC)  # Thursday in New York
 
-    with mock.patch("backend.scheduling.pages.report_views.clock_now", return_value=now):
-        response = client_for(Role.MANAGER).get(URL)
+    time_machine.move_to(now, tick=False)
+    response = client_for(Role.MANAGER).get(URL)
 
     assert response.status_code == 200
     report = response.context["report"]

@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backend.scheduling.domain.calendar import ClinicCalendar, WeeklyHours
-from backend.scheduling.domain.utilization import (
+from backend.scheduling.reports.utilization import (
     RECOVERY,
     SESSION,
     RoomRef,
@@ -23,6 +22,7 @@ from backend.scheduling.domain.utilization import (
     epoch_minute,
     utilization_compute,
 )
+from backend.scheduling.resources.calendar import ClinicCalendar, WeeklyHours
 
 # No example database: these tests must not write files into the repository.
 PROPERTY = settings(deadline=None, max_examples=120, database=None)

@@ -7,8 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from backend.common.errors import InvalidInput
-from backend.scheduling.models import AppointmentStatus, HoldKind, RoomKind
-from backend.scheduling.services.utilization import utilization_report
+from backend.scheduling.booking.models import AppointmentStatus, HoldKind
+from backend.scheduling.reports.services import utilization_report
+from backend.scheduling.resources.choices import RoomKind
 from tests.factories import (
     ClinicFactory,
     ClosureFactory,

@@ -7,7 +7,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from backend.scheduling.models import AppointmentStatus, HoldKind
+from backend.scheduling.booking.models import AppointmentStatus, HoldKind
 from tests.factories import AppointmentFactory, HoldFactory
 
 NEW_YORK_DAY = date(2026, 5, 4)  # a Monday

@@ -11,18 +11,19 @@ from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from backend.common.errors import DomainError
 from backend.plans.models import PlanTemplate
 from backend.plans.services.plans import plan_book, plan_create
-from backend.scheduling.models import Appointment, Clinic, Patient, SessionType
-from backend.scheduling.services.booking import appointment_book
-from backend.scheduling.services.clock import clock_now
-from backend.scheduling.services.day_of_treatment import (
+from backend.scheduling.booking.models import Appointment
+from backend.scheduling.booking.services import appointment_book
+from backend.scheduling.day.services import (
     appointment_check_in,
     appointment_recover,
     appointment_start,
 )
+from backend.scheduling.resources.models import Clinic, Patient, SessionType
 
 COURSES = [
     ("spravato-trd", [1, 2, 4]),
@@ -53,7 +54,7 @@ class Command(BaseCommand):
             self.stdout.write(f"No clinic '{clinic}': nothing to schedule.")
             return
         self._rooms(clinic_row)
-        now = clock_now()
+        now = timezone.now()
         zone = clinic_row.zone
         today = now.astimezone(zone).date()
         midnight = datetime.combine(today, time(0, 0), tzinfo=zone)

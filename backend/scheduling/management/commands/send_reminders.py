@@ -3,17 +3,17 @@
     */10 * * * *  python manage.py send_reminders
 
 Each appointment gets its reminder at most once, even when runs overlap (see
-``backend.scheduling.services.reminders``). ``--now`` makes a run reproducible.
+``backend.scheduling.day.reminders``). ``--now`` makes a run reproducible.
 """
 
 from argparse import ArgumentTypeError
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from backend.scheduling.services.clock import clock_now
-from backend.scheduling.services.reminders import reminders_due_fetch, reminders_send
+from backend.scheduling.day.reminders import reminders_due_fetch, reminders_send
 
 
 def _aware(value: str):
@@ -55,7 +55,7 @@ class Command(BaseCommand):
     def handle(self, *args, now=None, hours: int, dry_run: bool, **options):
         if not 1 <= hours <= 24 * 14:
             raise CommandError("--hours must be between 1 and 336.")
-        now = now or clock_now()
+        now = now or timezone.now()
         ahead = timedelta(hours=hours)
         if dry_run:
             due = reminders_due_fetch(now=now, ahead=ahead)

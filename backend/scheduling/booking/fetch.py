@@ -1,0 +1,287 @@
+"""Fetch: load what a placement decision needs, in a fixed handful of queries.
+
+Everything returned is plain data of the pure modules (``resources.calendar``,
+``resources.intervals``, ``booking.availability``), which do the deciding.
+The query count does not depend on how many holds or appointments exist.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db import connection
+from django.db.models import Q, prefetch_related_objects
+
+from backend.common.db import EpochSeconds
+from backend.scheduling.booking.availability import Board, SeatRef, SessionSpec, StaffRef
+from backend.scheduling.booking.models import Appointment, Hold
+from backend.scheduling.resources.calendar import ClinicCalendar, WeeklyHours, wall_to_utc
+from backend.scheduling.resources.choices import RoomKind
+from backend.scheduling.resources.intervals import Span, Timeline
+from backend.scheduling.resources.models import Clinic, Patient, Seat, SessionType, Staff
+
+# No hold lasts longer than this; it bounds the index range scan on (seat, start) so a
+# window query never reads a resource's whole history.
+MAX_HOLD_SPAN = timedelta(hours=24)
+
+
+def calendar_of(clinic: Clinic) -> ClinicCalendar:
+    """The clinic's calendar; uses prefetched opening hours and closures when present."""
+    hours = WeeklyHours(
+        windows=tuple((h.weekday, h.opens, h.closes) for h in clinic.opening_hours.all())
+    )
+    closures = tuple((c.start_date, c.end_date, c.reason) for c in clinic.closures.all())
+    return ClinicCalendar(tz=clinic.timezone, hours=hours, closures=closures)
+
+
+def spec_of(session_type: SessionType) -> SessionSpec:
+    return SessionSpec(
+        in_room=timedelta(minutes=session_type.in_room_minutes),
+        recovery=timedelta(minutes=session_type.recovery_minutes),
+        recovery_same_seat=session_type.recovery_in_same_seat,
+        needs_staff=bool(session_type.staff_role),
+        is_dosing=session_type.is_dosing,
+    )
+
+
+def clinic_fetch(clinic_id: int) -> Clinic:
+    return Clinic.objects.prefetch_related("opening_hours", "closures").get(pk=clinic_id)
+
+
+def patient_clinic_fetch(patient: Patient) -> Clinic:
+    """The patient's clinic with its calendar; reuses the clinic row if already loaded."""
+    clinic = patient.clinic
+    prefetch_related_objects([clinic], "opening_hours", "closures")
+    return clinic
+
+
+def local_window(calendar: ClinicCalendar, date_from: date, date_to: date) -> Span:
+    """From local midnight of ``date_from`` to local midnight after ``date_to``."""
+    zone = calendar.zone
+    return Span(
+        wall_to_utc(date_from, time(0, 0), zone),
+        wall_to_utc(date_to + timedelta(days=1), time(0, 0), zone),
+    )
+
+
+def _seat_ref(seat: Seat) -> SeatRef:
+    return SeatRef(seat_id=seat.id, room_id=seat.room_id, label=f"{seat.room.name} / {seat.name}")
+
+
+def session_type_rooms(clinic: Clinic, session_types: list[SessionType]) -> dict[int, set[int]]:
+    """The clinic's rooms each session type is limited to (1 query).
+
+    A type that lists none of this clinic's rooms may use any room of its kind here: a
+    built-in type is shared, and one clinic's choice must not empty another's calendar.
+    """
+    through = SessionType.rooms.through
+    limited: dict[int, set[int]] = defaultdict(set)
+    rows = through.objects.filter(
+        sessiontype_id__in=[st.id for st in session_types], room__clinic=clinic
+    )
+    for st_id, room_id in rows.values_list("sessiontype_id", "room_id"):
+        limited[st_id].add(room_id)
+    return dict(limited)
+
+
+@dataclass(frozen=True)
+class Resources:
+    """The seats and staff a session type could use at a clinic (ids for locking)."""
+
+    session_seats: list[SeatRef]
+    recovery_seats: list[SeatRef]
+    staff: list[StaffRef]
+    seat_noun: str = "seat"
+    # The rows behind the refs, so that a new appointment can be rendered without
+    # reading its seat, room and staff member back.
+    seat_rows: dict[int, Seat] = field(default_factory=dict, compare=False, repr=False)
+    staff_rows: dict[int, Staff] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def seat_ids(self) -> list[int]:
+        return sorted({s.seat_id for s in self.session_seats + self.recovery_seats})
+
+    @property
+    def staff_ids(self) -> list[int]:
+        return sorted({s.staff_id for s in self.staff})
+
+
+def resources_fetch(
+    clinic: Clinic,
+    session_types: Iterable[SessionType],
+    *,
+    room_id: int | None = None,
+) -> dict[int, Resources]:
+    """Candidate seats and staff for each session type, in preference order (2 queries)."""
+    session_types = list(session_types)
+    kinds = {st.room_kind for st in session_types}
+    if any(not st.recovery_in_same_seat and st.recovery_minutes for st in session_types):
+        kinds.add(RoomKind.RECOVERY)
+    seats = list(
+        Seat.objects.filter(
+            room__clinic=clinic, room__kind__in=kinds, room__active=True, active=True
+        )
+        .select_related("room")
+        .order_by("room__name", "room_id", "name", "id")
+    )
+    roles = {st.staff_role for st in session_types if st.staff_role}
+    staff_rows = (
+        list(
+            Staff.objects.filter(clinic=clinic, role__in=roles, active=True)
+            .prefetch_related("working_hours")
+            .order_by("name", "id")
+        )
+        if roles
+        else []
+    )
+    staff_refs = {
+        s.id: StaffRef(
+            staff_id=s.id,
+            name=s.name,
+            hours=WeeklyHours(
+                windows=tuple((w.weekday, w.starts, w.ends) for w in s.working_hours.all())
+            ),
+        )
+        for s in staff_rows
+    }
+    allowed_rooms = session_type_rooms(clinic, session_types)
+    result = {}
+    for st in session_types:
+        allowed = allowed_rooms.get(st.id)
+        session_seats = [
+            _seat_ref(s)
+            for s in seats
+            if s.room.kind == st.room_kind
+            and (room_id is None or s.room_id == room_id)
+            and (allowed is None or s.room_id in allowed)
+        ]
+        recovery_seats = (
+            [_seat_ref(s) for s in seats if s.room.kind == RoomKind.RECOVERY]
+            if st.recovery_minutes and not st.recovery_in_same_seat
+            else []
+        )
+        staff = [staff_refs[s.id] for s in staff_rows if s.role == st.staff_role]
+        kinds_here = [s.kind for s in seats if s.room.kind == st.room_kind]
+        noun = max(set(kinds_here), key=kinds_here.count) if kinds_here else "seat"
+        result[st.id] = Resources(
+            session_seats,
+            recovery_seats,
+            staff,
+            seat_noun=noun,
+            seat_rows={s.id: s for s in seats},
+            staff_rows={s.id: s for s in staff_rows},
+        )
+    return result
+
+
+def busy_fetch(
+    *,
+    seat_ids: Iterable[int],
+    staff_ids: Iterable[int],
+    window: Span,
+    exclude_appointment_ids: Iterable[int] = (),
+) -> tuple[dict[int, Timeline], dict[int, Timeline]]:
+    """Active holds on the given seats and staff that touch the window (1 query)."""
+    seat_ids, staff_ids = list(seat_ids), list(staff_ids)
+    seat_spans: dict[int, list[Span]] = defaultdict(list)
+    staff_spans: dict[int, list[Span]] = defaultdict(list)
+    if seat_ids or staff_ids:
+        query = (
+            Hold.objects.filter(
+                Q(seat_id__in=seat_ids) | Q(staff_id__in=staff_ids),
+                active=True,
+                start__gte=window.start - MAX_HOLD_SPAN,
+                start__lt=window.end,
+                end__gt=window.start,
+            )
+            .exclude(appointment_id__in=list(exclude_appointment_ids))
+            .values_list("seat_id", "staff_id", EpochSeconds("start"), EpochSeconds("end"))
+        )
+        # Thousands of plain integer rows: the ORM's per-value converters cost more than
+        # the query itself here, and none is needed.
+        sql, params = query.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        for seat_id, staff_id, start, end in rows:
+            span = Span.from_epoch(start, end)
+            if seat_id is not None:
+                seat_spans[seat_id].append(span)
+            else:
+                staff_spans[staff_id].append(span)
+    return (
+        {k: Timeline(v) for k, v in seat_spans.items()},
+        {k: Timeline(v) for k, v in staff_spans.items()},
+    )
+
+
+def patient_busy_fetch(
+    patient: Patient | None,
+    calendar: ClinicCalendar,
+    window: Span,
+    *,
+    exclude_appointment_ids: Iterable[int] = (),
+) -> tuple[Timeline, set[date]]:
+    """The patient's other appointments in the window, and the local days they dose (1 query)."""
+    if patient is None:
+        return Timeline(), set()
+    rows = (
+        Appointment.objects.active()
+        .filter(
+            patient=patient,
+            start__gte=window.start - MAX_HOLD_SPAN,
+            start__lt=window.end,
+            recovery_end__gt=window.start,
+        )
+        .exclude(id__in=list(exclude_appointment_ids))
+        .values_list("start", "recovery_end", "session_type__is_dosing")
+    )
+    spans, dosing_days = [], set()
+    for start, recovery_end, is_dosing in rows:
+        spans.append(Span(start, recovery_end))
+        if is_dosing:
+            dosing_days.add(calendar.local_date(start))
+    return Timeline(spans), dosing_days
+
+
+def board_fetch(
+    *,
+    clinic: Clinic,
+    session_type: SessionType,
+    date_from: date,
+    date_to: date,
+    patient: Patient | None = None,
+    room_id: int | None = None,
+    exclude_appointment_ids: Iterable[int] = (),
+    resources: Resources | None = None,
+) -> Board:
+    """Everything the placement check needs for one session type over local dates."""
+    calendar = calendar_of(clinic)
+    window = local_window(calendar, date_from, date_to)
+    if resources is None:
+        resources = resources_fetch(clinic, [session_type], room_id=room_id)[session_type.id]
+    exclude = list(exclude_appointment_ids)
+    seat_busy, staff_busy = busy_fetch(
+        seat_ids=resources.seat_ids,
+        staff_ids=resources.staff_ids,
+        window=window,
+        exclude_appointment_ids=exclude,
+    )
+    patient_busy, dosing_days = patient_busy_fetch(
+        patient, calendar, window, exclude_appointment_ids=exclude
+    )
+    return Board(
+        calendar=calendar,
+        session_seats=resources.session_seats,
+        recovery_seats=resources.recovery_seats,
+        staff=resources.staff,
+        seat_busy=seat_busy,
+        staff_busy=staff_busy,
+        patient_busy=patient_busy,
+        patient_dosing_days=dosing_days,
+    )
+
+
+def local_date_of(clinic: Clinic, instant: datetime) -> date:
+    return instant.astimezone(clinic.zone).date()

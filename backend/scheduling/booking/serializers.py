@@ -1,0 +1,197 @@
+"""Appointment shapes of the public contract (shared/API.md, "Appointments")."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from backend.common.fields import AwareDateTimeField, ClinicLocalMixin
+from backend.scheduling.booking.models import Appointment, AppointmentEvent, HoldKind
+from backend.scheduling.resources.models import Clinic, Patient, Room, Seat, SessionType, Staff
+
+
+class HoldSerializer(serializers.Serializer):
+    room = serializers.IntegerField(source="seat.room_id")
+    room_name = serializers.CharField(source="seat.room.name")
+    seat = serializers.IntegerField(source="seat_id")
+    seat_name = serializers.CharField(source="seat.name")
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    kind = serializers.ChoiceField(choices=[HoldKind.SESSION, HoldKind.RECOVERY])
+
+
+class EscortSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=160, allow_blank=True, required=False, default="")
+    phone = serializers.CharField(max_length=40, allow_blank=True, required=False, default="")
+    required = serializers.BooleanField(read_only=True)
+    missing = serializers.BooleanField(read_only=True)
+
+
+class AppointmentSerializer(ClinicLocalMixin, serializers.ModelSerializer):
+    plan = serializers.IntegerField(source="plan_id", read_only=True, allow_null=True)
+    patient_name = serializers.CharField(source="patient.full_name", read_only=True)
+    session_type_name = serializers.CharField(source="session_type.name", read_only=True)
+    room_name = serializers.CharField(source="room.name", read_only=True)
+    seat_name = serializers.CharField(source="seat.name", read_only=True)
+    staff_name = serializers.CharField(source="staff.name", read_only=True, allow_null=True)
+    escort = serializers.SerializerMethodField()
+    holds = serializers.SerializerMethodField()
+    timezone = serializers.CharField(source="clinic.timezone", read_only=True)
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "clinic",
+            "patient",
+            "patient_name",
+            "plan",
+            "ordinal",
+            "session_type",
+            "session_type_name",
+            "room",
+            "room_name",
+            "seat",
+            "seat_name",
+            "staff",
+            "staff_name",
+            "start",
+            "end",
+            "recovery_end",
+            "timezone",
+            "status",
+            "sequence",
+            "escort",
+            "holds",
+            "notes",
+            "checked_in_at",
+            "session_started_at",
+            "recovery_started_at",
+            "discharged_at",
+            "no_show_at",
+            "cancel_reason",
+            "cancelled_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(EscortSerializer)
+    def get_escort(self, obj) -> dict:
+        required = obj.session_type.escort_required
+        return {
+            "name": obj.escort_name,
+            "phone": obj.escort_phone,
+            "required": required,
+            "missing": required and not obj.escort_name,
+        }
+
+    @extend_schema_field(HoldSerializer(many=True))
+    def get_holds(self, obj) -> list:
+        if self.context.get("dry_run"):
+            # The rolled-back holds are not in the database; the times above say it all.
+            return []
+        # Seat spans only: the staff member's span is the session itself.
+        holds = [h for h in obj.holds.all() if h.seat_id is not None and h.active]
+        return HoldSerializer(holds, many=True).data
+
+
+class AppointmentCreateSerializer(serializers.Serializer):
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.select_related("clinic"))
+    session_type = serializers.PrimaryKeyRelatedField(queryset=SessionType.objects.all())
+    start = AwareDateTimeField(whole_minutes=True)
+    staff = serializers.PrimaryKeyRelatedField(
+        queryset=Staff.objects.all(), required=False, allow_null=True
+    )
+    room = serializers.PrimaryKeyRelatedField(
+        queryset=Room.objects.all(), required=False, allow_null=True
+    )
+    seat = serializers.PrimaryKeyRelatedField(
+        queryset=Seat.objects.select_related("room"), required=False, allow_null=True
+    )
+    escort = EscortSerializer(required=False)
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class RescheduleSerializer(serializers.Serializer):
+    start = AwareDateTimeField(whole_minutes=True)
+    cascade = serializers.BooleanField(default=False)
+    dry_run = serializers.BooleanField(
+        default=False, help_text="Check and show what would move; write nothing."
+    )
+    staff = serializers.PrimaryKeyRelatedField(
+        queryset=Staff.objects.all(), required=False, allow_null=True
+    )
+    room = serializers.PrimaryKeyRelatedField(
+        queryset=Room.objects.all(), required=False, allow_null=True
+    )
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, allow_blank=False)
+
+
+class RescheduleResultSerializer(AppointmentSerializer):
+    moved = serializers.SerializerMethodField()
+
+    class Meta(AppointmentSerializer.Meta):
+        fields = [*AppointmentSerializer.Meta.fields, "moved"]
+        read_only_fields = fields
+
+    @extend_schema_field(AppointmentSerializer(many=True))
+    def get_moved(self, obj) -> list:
+        return AppointmentSerializer(
+            self.context.get("moved", []), many=True, context=self.context
+        ).data
+
+
+class AppointmentEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = AppointmentEvent
+        fields = ["id", "at", "actor", "action", "changes", "note"]
+        read_only_fields = fields
+
+
+class PlacedSessionSerializer(serializers.Serializer):
+    """Where and when a session would run: the shape of a slot and of a plan preview row."""
+
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    recovery_end = serializers.DateTimeField()
+    room = serializers.IntegerField()
+    room_name = serializers.CharField()
+    seat = serializers.IntegerField()
+    staff = serializers.IntegerField(allow_null=True)
+    staff_name = serializers.CharField(allow_null=True)
+
+
+class SlotSerializer(PlacedSessionSerializer):
+    seat_label = serializers.CharField()
+    recovery_seat = serializers.IntegerField(allow_null=True)
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    session_type = serializers.PrimaryKeyRelatedField(queryset=SessionType.objects.all())
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    clinic = serializers.PrimaryKeyRelatedField(queryset=Clinic.objects.all(), required=False)
+    staff = serializers.PrimaryKeyRelatedField(queryset=Staff.objects.all(), required=False)
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all(), required=False)
+    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all(), required=False)
+    step = serializers.IntegerField(required=False, min_value=5, max_value=240, default=15)
+    earliest_time = serializers.TimeField(required=False)
+    latest_time = serializers.TimeField(required=False)
+
+    MAX_DAYS = 62
+
+    def validate(self, attrs):
+        if attrs["date_to"] < attrs["date_from"]:
+            raise serializers.ValidationError({"date_to": "Must not be before date_from."})
+        if (attrs["date_to"] - attrs["date_from"]).days >= self.MAX_DAYS:
+            raise serializers.ValidationError(
+                {"date_to": f"Search at most {self.MAX_DAYS} days at a time."}
+            )
+        early, late = attrs.get("earliest_time"), attrs.get("latest_time")
+        if early and late and late < early:
+            raise serializers.ValidationError({"latest_time": "Must not be before earliest_time."})
+        return attrs

@@ -1,0 +1,544 @@
+"""Booking operations: book, reschedule and cancel one appointment.
+
+Each write follows fetch -> compute -> persist: validate the request against the rows it
+names, take row locks, load the calendar window into plain data, let the pure placement
+check decide, then write the appointment, its holds and an audit entry in the same
+transaction. The pure check is the same one availability search uses, so a slot offered
+on a quiet calendar is a slot that books.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import DatabaseError, IntegrityError, OperationalError, transaction
+
+from backend.common.errors import Conflict, InvalidInput
+from backend.scheduling.booking.audit import appointment_event_record, field_changes
+from backend.scheduling.booking.availability import (
+    Clash,
+    Placement,
+    next_free_start,
+    placement_check,
+)
+from backend.scheduling.booking.fetch import (
+    Resources,
+    board_fetch,
+    clinic_fetch,
+    local_date_of,
+    patient_clinic_fetch,
+    resources_fetch,
+    spec_of,
+)
+from backend.scheduling.booking.locks import appointment_lock, resources_lock
+from backend.scheduling.booking.models import (
+    Appointment,
+    AppointmentEvent,
+    AppointmentStatus,
+    Hold,
+    HoldKind,
+)
+from backend.scheduling.resources.choices import ScreeningStatus
+from backend.scheduling.resources.models import Patient, Room, Seat, SessionType, Staff
+
+# Clashes that mean the requested time itself is wrong (400), not that someone else holds
+# the resources (409).
+INPUT_CLASHES = {"past", "hours", "closure"}
+
+
+@dataclass(frozen=True)
+class Escort:
+    name: str = ""
+    phone: str = ""
+
+
+def patient_eligibility_problems(patient: Patient, session_type: SessionType) -> list[str]:
+    """What stops this patient from having this session type, in words for the front desk."""
+    problems = []
+    if not patient.active:
+        problems.append(f"{patient.full_name} is not an active patient.")
+    if session_type.is_dosing and patient.screening_status != ScreeningStatus.CLEARED:
+        problems.append(
+            f"Screening for {patient.full_name} is "
+            f"{patient.get_screening_status_display().lower()}; dosing sessions need it cleared."
+        )
+    if session_type.requires_rems and patient.rems_enrolled_on is None:
+        problems.append(
+            f"{patient.full_name} has no REMS enrollment date on file; "
+            f"{session_type.name} needs it before the first dose."
+        )
+    return problems
+
+
+def _iso(value: datetime, clinic) -> str:
+    return value.astimezone(clinic.zone).isoformat()
+
+
+def clashes_as_conflicts(clashes: list[Clash], clinic) -> list[dict[str, Any]]:
+    return [
+        {
+            "resource": clash.resource,
+            "message": clash.message,
+            "busy": [
+                {"start": _iso(s.start, clinic), "end": _iso(s.end, clinic)} for s in clash.spans
+            ],
+        }
+        for clash in clashes
+    ]
+
+
+def clashes_raise(clashes: list[Clash], *, clinic, board, spec, start, now, staff_id) -> None:
+    """Turn a failed placement check into the right error: 400 for a bad time, else 409."""
+    bad_time = [c for c in clashes if c.resource in INPUT_CLASHES]
+    if bad_time:
+        raise InvalidInput("start", " ".join(c.message for c in bad_time))
+    nxt = next_free_start(board, spec, start, now=now, preferred_staff_id=staff_id)
+    detail = "This time is not free: " + " ".join(c.message for c in clashes)
+    if nxt is not None:
+        detail += f" The next free start is {_iso(nxt.start, clinic)}."
+    raise Conflict(
+        detail,
+        conflicts=clashes_as_conflicts(clashes, clinic),
+        extra={"next_free_start": _iso(nxt.start, clinic) if nxt is not None else None},
+    )
+
+
+def integrity_conflict(exc: DatabaseError) -> Conflict | None:
+    text = str(exc)
+    if "hold_no_seat_overlap" in text:
+        return Conflict("A seat was taken by another booking at the same moment; try again.")
+    if "hold_no_staff_overlap" in text:
+        return Conflict("The staff member was booked by someone else at the same moment.")
+    if "deadlock detected" in text:
+        # Two writers locked overlapping resources in different orders (a cascade reaches
+        # more seats than its first lock took); PostgreSQL broke the tie by aborting us.
+        return Conflict(
+            "Another change to the same calendar happened at the same moment; try again."
+        )
+    return None
+
+
+@contextmanager
+def concurrency_conflicts() -> Iterator[None]:
+    """Turn the database's own refusals of a concurrent write into a 409 instead of a 500."""
+    try:
+        yield
+    except (IntegrityError, OperationalError) as exc:
+        conflict = integrity_conflict(exc)
+        if conflict is None:
+            raise
+        raise conflict from exc
+
+
+def _holds_for(appointment: Appointment, placement: Placement) -> list[Hold]:
+    holds = []
+    for kind, resource_id, span in placement.holds():
+        is_staff = kind == HoldKind.STAFF
+        holds.append(
+            Hold(
+                appointment=appointment,
+                kind=kind,
+                seat_id=None if is_staff else resource_id,
+                staff_id=resource_id if is_staff else None,
+                start=span.start,
+                end=span.end,
+            )
+        )
+    return holds
+
+
+def holds_create(appointment: Appointment, placement: Placement) -> list[Hold]:
+    return Hold.objects.bulk_create(_holds_for(appointment, placement))
+
+
+@dataclass(frozen=True)
+class NewAppointment:
+    """One already-checked placement to write, with what the appointment row needs."""
+
+    placement: Placement
+    patient: Patient
+    session_type: SessionType
+    escort: Escort
+    notes: str = ""
+    plan_id: int | None = None
+    ordinal: int | None = None
+
+
+def appointments_insert(items: list[NewAppointment], *, actor, now: datetime) -> list[Appointment]:
+    """Write already-checked placements in three statements, whatever their number.
+
+    Callers hold the locks and the transaction. A whole course books with the same three
+    inserts (appointments, holds, audit entries) as a single session.
+    """
+    creator = actor if actor is not None and actor.is_authenticated else None
+    appointments = Appointment.objects.bulk_create(
+        Appointment(
+            clinic_id=item.patient.clinic_id,
+            patient=item.patient,
+            session_type=item.session_type,
+            room_id=item.placement.seat.room_id,
+            seat_id=item.placement.seat.seat_id,
+            staff_id=item.placement.staff.staff_id if item.placement.staff else None,
+            start=item.placement.start,
+            end=item.placement.end,
+            recovery_end=item.placement.recovery_end,
+            escort_name=item.escort.name,
+            escort_phone=item.escort.phone,
+            notes=item.notes,
+            plan_id=item.plan_id,
+            ordinal=item.ordinal,
+            created_by=creator,
+        )
+        for item in items
+    )
+    holds_by_appointment = [
+        _holds_for(a, item.placement) for a, item in zip(appointments, items, strict=True)
+    ]
+    Hold.objects.bulk_create(hold for holds in holds_by_appointment for hold in holds)
+    for appointment, holds in zip(appointments, holds_by_appointment, strict=True):
+        # What was just written is what a reader would fetch: no need to read it back.
+        appointment._prefetched_objects_cache = {"holds": holds}
+    AppointmentEvent.objects.bulk_create(
+        AppointmentEvent(
+            appointment=appointment,
+            action="booked",
+            actor=creator,
+            at=now,
+            changes={
+                "start": [None, item.placement.start],
+                "seat": [None, item.placement.seat.label],
+            },
+        )
+        for appointment, item in zip(appointments, items, strict=True)
+    )
+    return appointments
+
+
+def appointment_insert(
+    *,
+    placement: Placement,
+    patient: Patient,
+    session_type: SessionType,
+    actor,
+    now: datetime,
+    escort: Escort,
+    notes: str = "",
+    plan_id: int | None = None,
+    ordinal: int | None = None,
+) -> Appointment:
+    """Write one already-checked placement. Callers hold the locks and the transaction."""
+    item = NewAppointment(placement, patient, session_type, escort, notes, plan_id, ordinal)
+    return appointments_insert([item], actor=actor, now=now)[0]
+
+
+def _validate_choice(
+    session_type, patient, *, room=None, seat=None, staff=None, require_active=True
+) -> None:
+    clinic_id = patient.clinic_id
+    if session_type.clinic_id not in (None, clinic_id):
+        raise InvalidInput("session_type", "This session type belongs to another clinic.")
+    if require_active and not session_type.active:
+        raise InvalidInput("session_type", "This session type is no longer offered.")
+    if room is not None:
+        if room.clinic_id != clinic_id:
+            raise InvalidInput("room", "This room belongs to another clinic.")
+        if room.kind != session_type.room_kind:
+            raise InvalidInput(
+                "room",
+                f"{room.name} is a {room.get_kind_display().lower()} room; "
+                f"{session_type.name} needs a {session_type.get_room_kind_display().lower()} room.",
+            )
+        if not room.active:
+            raise InvalidInput("room", f"{room.name} is not in use.")
+        allowed = list(session_type.rooms.filter(clinic_id=clinic_id).values_list("id", flat=True))
+        if allowed and room.id not in allowed:
+            raise InvalidInput("room", f"{session_type.name} is not given in {room.name}.")
+    if seat is not None:
+        if room is not None and seat.room_id != room.id:
+            raise InvalidInput("seat", "This seat is not in the chosen room.")
+        if seat.room.clinic_id != clinic_id or seat.room.kind != session_type.room_kind:
+            raise InvalidInput("seat", "This seat cannot host this session type.")
+    if staff is not None:
+        if staff.clinic_id != clinic_id:
+            raise InvalidInput("staff", "This staff member works at another clinic.")
+        if not session_type.staff_role:
+            raise InvalidInput("staff", f"{session_type.name} needs no staff member.")
+        if staff.role != session_type.staff_role:
+            raise InvalidInput(
+                "staff",
+                f"{staff.name} is a {staff.get_role_display().lower()}; "
+                f"{session_type.name} needs a {session_type.get_staff_role_display().lower()}.",
+            )
+
+
+def _check_eligible(patient: Patient, session_type: SessionType) -> None:
+    problems = patient_eligibility_problems(patient, session_type)
+    if problems:
+        raise InvalidInput("patient", " ".join(problems))
+
+
+def placement_locked(
+    *,
+    clinic,
+    session_type: SessionType,
+    patient: Patient,
+    start: datetime,
+    now: datetime,
+    room_id: int | None = None,
+    staff: Staff | None = None,
+    preferred_staff_id: int | None = None,
+    seat_id: int | None = None,
+    exclude_appointment_ids: list[int] | tuple[int, ...] = (),
+) -> tuple[Placement, Resources]:
+    """Lock what the session could use, re-read the calendar, and check the exact start.
+
+    Runs inside the caller's transaction. Busy spans are read only once the locks are
+    held, so no concurrent commit can slip between this check and the caller's write.
+    Raises the 400 or 409 that the clashes call for; a named staff member must be the
+    one placed.
+    """
+    spec = spec_of(session_type)
+    resources = resources_fetch(clinic, [session_type], room_id=room_id)[session_type.id]
+    resources_lock(
+        patient_ids=[patient.id], seat_ids=resources.seat_ids, staff_ids=resources.staff_ids
+    )
+    board = board_fetch(
+        clinic=clinic,
+        session_type=session_type,
+        date_from=local_date_of(clinic, start),
+        date_to=local_date_of(clinic, start + spec.total),
+        patient=patient,
+        exclude_appointment_ids=exclude_appointment_ids,
+        resources=resources,
+    )
+    wanted = staff.id if staff else preferred_staff_id
+    result = placement_check(
+        board, spec, start, now=now, preferred_staff_id=wanted, seat_id=seat_id
+    )
+    if (
+        staff is not None
+        and isinstance(result, Placement)
+        and (result.staff is None or result.staff.staff_id != staff.id)
+    ):
+        result = _staff_clash(result, staff, clinic.zone)
+    if not isinstance(result, Placement):
+        clashes_raise(
+            result, clinic=clinic, board=board, spec=spec, start=start, now=now, staff_id=wanted
+        )
+    return result, resources
+
+
+def appointment_book(
+    *,
+    actor,
+    patient: Patient,
+    session_type: SessionType,
+    start: datetime,
+    now: datetime,
+    staff: Staff | None = None,
+    room: Room | None = None,
+    seat: Seat | None = None,
+    escort: Escort | None = None,
+    notes: str = "",
+) -> Appointment:
+    """Book one session outside a plan, with every rule checked under locks."""
+    _validate_choice(session_type, patient, room=room, seat=seat, staff=staff)
+    _check_eligible(patient, session_type)
+    if escort is None or not escort.name:
+        escort = Escort(patient.escort_name, patient.escort_phone)
+    clinic = patient_clinic_fetch(patient)
+    room_id = seat.room_id if seat is not None else (room.id if room is not None else None)
+    with concurrency_conflicts(), transaction.atomic():
+        result, resources = placement_locked(
+            clinic=clinic,
+            session_type=session_type,
+            patient=patient,
+            start=start,
+            now=now,
+            room_id=room_id,
+            staff=staff,
+            seat_id=seat.id if seat else None,
+        )
+        appointment = appointment_insert(
+            placement=result,
+            patient=patient,
+            session_type=session_type,
+            actor=actor,
+            now=now,
+            escort=escort,
+            notes=notes,
+        )
+        return appointment_attach(appointment, clinic=clinic, resources=resources)
+
+
+def appointment_attach(appointment: Appointment, *, clinic, resources: Resources) -> Appointment:
+    """Attach the rows a reader of the new appointment needs, already loaded for the check.
+
+    The caller can then render it without reading it back (a join across six tables).
+    """
+    appointment.clinic = clinic
+    appointment.seat = resources.seat_rows[appointment.seat_id]
+    appointment.room = appointment.seat.room
+    appointment.staff = resources.staff_rows.get(appointment.staff_id)
+    for hold in appointment._prefetched_objects_cache.get("holds", []):
+        if hold.seat_id is not None:
+            hold.seat = resources.seat_rows[hold.seat_id]
+    return appointment
+
+
+def _staff_clash(placement: Placement, staff: Staff, zone) -> list[Clash]:
+    start, end = placement.start.astimezone(zone), placement.end.astimezone(zone)
+    return [
+        Clash(
+            resource="staff",
+            message=f"{staff.name} is not working or not free {start:%H:%M}-{end:%H:%M} "
+            f"on {start:%Y-%m-%d}.",
+            spans=(),
+        )
+    ]
+
+
+# Set by the plans app (AppConfig.ready) so that scheduling never imports plans: called
+# inside the reschedule transaction, it moves the later sessions of the appointment's plan.
+CascadeHandler = Callable[..., list[Appointment]]
+_cascade_handlers: list[CascadeHandler] = []
+
+
+def reschedule_cascade_register(handler: CascadeHandler) -> None:
+    if handler not in _cascade_handlers:
+        _cascade_handlers.append(handler)
+
+
+def _snapshot(appointment: Appointment) -> dict[str, Any]:
+    return {
+        "start": appointment.start,
+        "end": appointment.end,
+        "recovery_end": appointment.recovery_end,
+        "room": appointment.room_id,
+        "seat": appointment.seat_id,
+        "staff": appointment.staff_id,
+    }
+
+
+def appointment_move(
+    appointment: Appointment,
+    placement: Placement,
+    *,
+    actor,
+    now: datetime,
+    action: str = "rescheduled",
+    note: str = "",
+) -> Appointment:
+    """Write a checked new placement for an existing appointment (caller holds the locks)."""
+    before = _snapshot(appointment)
+    appointment.holds.all().delete()
+    appointment.start = placement.start
+    appointment.end = placement.end
+    appointment.recovery_end = placement.recovery_end
+    appointment.room_id = placement.seat.room_id
+    appointment.seat_id = placement.seat.seat_id
+    appointment.staff_id = placement.staff.staff_id if placement.staff else None
+    appointment.sequence += 1
+    appointment.save()
+    holds_create(appointment, placement)
+    if before["start"] != appointment.start:
+        # The reminder already sent names the old time: let the next run send a fresh one.
+        appointment.reminders_sent.all().delete()
+    appointment_event_record(
+        appointment,
+        action=action,
+        actor=actor,
+        at=now,
+        changes=field_changes(before, _snapshot(appointment)),
+        note=note,
+    )
+    return appointment
+
+
+def appointment_reschedule(
+    *,
+    actor,
+    appointment: Appointment,
+    start: datetime,
+    now: datetime,
+    staff: Staff | None = None,
+    room: Room | None = None,
+    cascade: bool = False,
+    dry_run: bool = False,
+) -> tuple[Appointment, list[Appointment]]:
+    """Move one appointment (and with ``cascade`` the later sessions of its plan).
+
+    With ``dry_run`` everything is computed and checked exactly as for real, then rolled
+    back: the returned objects show what would move, and nothing is written.
+    """
+    session_type = appointment.session_type
+    patient = appointment.patient
+    # A type retired after booking still has its booked sessions to look after.
+    _validate_choice(session_type, patient, room=room, staff=staff, require_active=False)
+    clinic = clinic_fetch(appointment.clinic_id)
+    with concurrency_conflicts(), transaction.atomic():
+        current = appointment_lock(appointment.id)
+        if current.status != AppointmentStatus.BOOKED:
+            raise Conflict(
+                f"Only booked appointments can be moved; this one is "
+                f"{current.get_status_display().lower()}.",
+                extra={"status": current.status},
+            )
+        result, _ = placement_locked(
+            clinic=clinic,
+            session_type=session_type,
+            patient=patient,
+            start=start,
+            now=now,
+            room_id=room.id if room else None,
+            staff=staff,
+            preferred_staff_id=current.staff_id,
+            exclude_appointment_ids=[current.id],
+        )
+        old_start = current.start
+        moved = appointment_move(current, result, actor=actor, now=now)
+        cascaded: list[Appointment] = []
+        if cascade and moved.plan_id is not None:
+            for handler in _cascade_handlers:
+                cascaded.extend(
+                    handler(appointment=moved, old_start=old_start, actor=actor, now=now)
+                )
+        if dry_run:
+            transaction.set_rollback(True)
+        return moved, cascaded
+
+
+CANCELLABLE = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
+
+
+def appointment_cancel(
+    *, actor, appointment: Appointment, reason: str, now: datetime
+) -> Appointment:
+    """Cancel, keeping the row (who, when, why) and freeing its seats and staff."""
+    with transaction.atomic():
+        current = appointment_lock(appointment.id)
+        if current.status not in CANCELLABLE:
+            raise Conflict(
+                f"This appointment is {current.get_status_display().lower()} and cannot be "
+                "cancelled.",
+                extra={"status": current.status},
+            )
+        before_status = current.status
+        current.status = AppointmentStatus.CANCELLED
+        current.cancel_reason = reason
+        current.cancelled_at = now
+        current.cancelled_by = actor if actor is not None and actor.is_authenticated else None
+        current.sequence += 1
+        current.save()
+        current.holds.update(active=False)
+        appointment_event_record(
+            current,
+            action="cancelled",
+            actor=actor,
+            at=now,
+            changes={"status": [before_status, AppointmentStatus.CANCELLED]},
+            note=reason,
+        )
+        return current

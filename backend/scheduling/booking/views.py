@@ -1,0 +1,184 @@
+"""Appointment endpoints: thin views that validate, call one service, serialize."""
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.common.roles import BOOKING_ROLES
+from backend.scheduling.booking.filters import AppointmentFilter
+from backend.scheduling.booking.idempotency import IDEMPOTENCY_HEADER, idempotent
+from backend.scheduling.booking.models import Appointment, AppointmentEvent
+from backend.scheduling.booking.search import availability_search
+from backend.scheduling.booking.serializers import (
+    AppointmentCreateSerializer,
+    AppointmentEventSerializer,
+    AppointmentSerializer,
+    AvailabilityQuerySerializer,
+    CancelSerializer,
+    RescheduleResultSerializer,
+    RescheduleSerializer,
+    SlotSerializer,
+)
+from backend.scheduling.booking.services import (
+    Escort,
+    appointment_book,
+    appointment_cancel,
+    appointment_reschedule,
+)
+from backend.scheduling.resources.models import Room
+
+
+def appointment_data(appointment: Appointment) -> dict:
+    """Re-read with everything the serializer needs, in a fixed number of queries."""
+    fresh = Appointment.objects.with_details().get(pk=appointment.pk)
+    return AppointmentSerializer(fresh).data
+
+
+class AppointmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Appointment.objects.with_details()
+    serializer_class = AppointmentSerializer
+    filterset_class = AppointmentFilter
+    ordering_fields = ["start", "id"]
+    write_roles = BOOKING_ROLES
+    action_roles = {"reschedule": BOOKING_ROLES, "cancel": BOOKING_ROLES}
+
+    @extend_schema(
+        request=AppointmentCreateSerializer,
+        responses={201: AppointmentSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+    )
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        form = AppointmentCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        escort = data.get("escort")
+        appointment = appointment_book(
+            actor=request.user,
+            patient=data["patient"],
+            session_type=data["session_type"],
+            start=data["start"],
+            now=timezone.now(),
+            staff=data.get("staff"),
+            room=data.get("room"),
+            seat=data.get("seat"),
+            escort=Escort(escort.get("name", ""), escort.get("phone", "")) if escort else None,
+            notes=data.get("notes", ""),
+        )
+        # The service hands back the new appointment with everything it shows attached.
+        return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=RescheduleSerializer,
+        responses={200: RescheduleResultSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def reschedule(self, request, pk=None):
+        appointment = self.get_object()
+        form = RescheduleSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        moved, cascaded = appointment_reschedule(
+            actor=request.user,
+            appointment=appointment,
+            start=data["start"],
+            now=timezone.now(),
+            staff=data.get("staff"),
+            room=data.get("room"),
+            cascade=data["cascade"],
+            dry_run=data["dry_run"],
+        )
+        if data["dry_run"]:
+            # Nothing was written: render the objects as computed, not as re-read.
+            context = {"moved": cascaded, "dry_run": True}
+            return Response(RescheduleResultSerializer(moved, context=context).data)
+        fresh = Appointment.objects.with_details().get(pk=moved.pk)
+        others = Appointment.objects.with_details().filter(pk__in=[a.pk for a in cascaded])
+        return Response(RescheduleResultSerializer(fresh, context={"moved": list(others)}).data)
+
+    @extend_schema(request=CancelSerializer, responses={200: AppointmentSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        appointment = self.get_object()
+        form = CancelSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        cancelled = appointment_cancel(
+            actor=request.user,
+            appointment=appointment,
+            reason=form.validated_data["reason"],
+            now=timezone.now(),
+        )
+        return Response(appointment_data(cancelled))
+
+    @extend_schema(responses={200: AppointmentEventSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        appointment = self.get_object()
+        events = AppointmentEvent.objects.filter(appointment=appointment).select_related("actor")
+        with timezone.override(appointment.clinic.zone):
+            data = AppointmentEventSerializer(events, many=True).data
+        return Response({"appointment": appointment.id, "events": data})
+
+
+class AvailabilityView(APIView):
+    """Free starts for a session type, first fit per start (seat, recovery seat, staff)."""
+
+    @extend_schema(
+        parameters=[AvailabilityQuerySerializer],
+        responses={
+            200: inline_serializer(
+                "Availability",
+                {"slots": SlotSerializer(many=True), "timezone": serializers.CharField()},
+            )
+        },
+    )
+    def get(self, request):
+        form = AvailabilityQuerySerializer(data=request.query_params)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        result = availability_search(
+            session_type=data["session_type"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            now=timezone.now(),
+            clinic_id=data["clinic"].id if data.get("clinic") else None,
+            patient=data.get("patient"),
+            staff=data.get("staff"),
+            room=data.get("room"),
+            step_minutes=data["step"],
+            earliest=data.get("earliest_time"),
+            latest=data.get("latest_time"),
+        )
+        zone = result.clinic.zone
+        rooms = dict(
+            Room.objects.filter(id__in={p.seat.room_id for p in result.slots}).values_list(
+                "id", "name"
+            )
+        )
+        slots = []
+        for p in result.slots:
+            slots.append(
+                {
+                    "start": p.start.astimezone(zone).isoformat(),
+                    "end": p.end.astimezone(zone).isoformat(),
+                    "recovery_end": p.recovery_end.astimezone(zone).isoformat(),
+                    "room": p.seat.room_id,
+                    "room_name": rooms[p.seat.room_id],
+                    "seat": p.seat.seat_id,
+                    "seat_label": p.seat.label,
+                    "recovery_seat": p.recovery_seat.seat_id if p.recovery_seat else None,
+                    "staff": p.staff.staff_id if p.staff else None,
+                    "staff_name": p.staff.name if p.staff else None,
+                }
+            )
+        return Response({"timezone": result.clinic.timezone, "slots": slots})

@@ -1,0 +1,43 @@
+"""Every table of the scheduling app, for Django to find.
+
+Django loads ``<app>.models`` to register an app's models; each topic package defines its
+own in its ``models`` module, and they keep the ``scheduling`` app label (and so their
+tables and migrations) because they live inside this app's package. Code imports a model
+from its topic, not from here.
+"""
+
+from backend.scheduling.booking.models import Appointment, AppointmentEvent, Hold, IdempotencyKey
+from backend.scheduling.day.models import Discharge, ReminderSent, RemsForm, RideConfirmation
+from backend.scheduling.feeds.models import FeedToken
+from backend.scheduling.resources.models import (
+    Clinic,
+    Closure,
+    OpeningHours,
+    Patient,
+    Room,
+    Seat,
+    SessionType,
+    Staff,
+    WorkingHours,
+)
+
+__all__ = [
+    "Appointment",
+    "AppointmentEvent",
+    "Clinic",
+    "Closure",
+    "Discharge",
+    "FeedToken",
+    "Hold",
+    "IdempotencyKey",
+    "OpeningHours",
+    "Patient",
+    "ReminderSent",
+    "RemsForm",
+    "RideConfirmation",
+    "Room",
+    "Seat",
+    "SessionType",
+    "Staff",
+    "WorkingHours",
+]

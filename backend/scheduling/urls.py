@@ -1,0 +1,11 @@
+"""The scheduling topics' routes under /api/v1/; each topic owns its urls module."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("backend.scheduling.resources.urls")),
+    path("", include("backend.scheduling.booking.urls")),
+    path("", include("backend.scheduling.day.urls")),
+    path("", include("backend.scheduling.feeds.urls")),
+    path("", include("backend.scheduling.reports.urls")),
+]
