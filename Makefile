@@ -25,7 +25,7 @@ run demo migrate: export DEBUG ?= 1
 help:
 	@echo "make run      install if needed, migrate, load the demo data, serve on 127.0.0.1:$(PORT)"
 	@echo "make test     run the test suite (SQLite by default; DATABASE_URL=postgres:///kap_test for PostgreSQL)"
-	@echo "make lint     ruff check and ruff format --check"
+	@echo "make lint     ruff check, ruff format --check and the import contracts (lint-imports)"
 	@echo "make fmt      ruff format and ruff check --fix"
 	@echo "make migrate  apply database migrations"
 	@echo "make demo     migrate and load the demo data without serving"
@@ -95,6 +95,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 fmt: $(STAMP)
 	$(BIN)/ruff format .
