@@ -26,13 +26,11 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-# pytest (>= 8.2) exports PYTEST_VERSION; tests may run without production secrets.
-TESTING = "PYTEST_VERSION" in os.environ
 DEBUG = env_bool("DEBUG", default=False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not (DEBUG or TESTING):
+    if not DEBUG:
         raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for local development).")
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 
@@ -119,9 +117,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-if TESTING:
-    # Hashing cost is irrelevant in tests and dominates their run time.
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -139,9 +134,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-# Development and tests serve static files straight from the apps (no collectstatic).
-WHITENOISE_USE_FINDERS = DEBUG or TESTING
-WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+# Development serves static files straight from the apps (no collectstatic).
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Email (reminders) ------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -157,7 +152,14 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
 FEED_BASE_URL = os.environ.get("FEED_BASE_URL", "").rstrip("/")
 # Calendar event UIDs are appointment-<id>@<this>: set it once per install and never change
 # it, or subscribers' calendars fill with duplicates.
-FEED_UID_DOMAIN = os.environ.get("FEED_UID_DOMAIN", "kap-scheduler.invalid")
+FEED_UID_DOMAIN = os.environ.get("FEED_UID_DOMAIN", "") or "kap-scheduler.invalid"
+# How often subscribed calendars should poll a feed (REFRESH-INTERVAL, X-PUBLISHED-TTL).
+FEED_REFRESH_MINUTES = int(os.environ.get("FEED_REFRESH_MINUTES", "60"))
+# Requests allowed per feed token: (requests, seconds).
+FEED_RATE_LIMIT = (
+    int(os.environ.get("FEED_RATE_LIMIT_REQUESTS", "60")),
+    int(os.environ.get("FEED_RATE_LIMIT_SECONDS", "600")),
+)
 
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -261,7 +263,7 @@ LOGGING = {
     },
 }
 
-if not DEBUG and not TESTING:
+if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -41,7 +41,7 @@ TEMPLATES = "day/email/"
 
 def public_base_url() -> str:
     """Where patients reach the service; read per call so settings changes are seen."""
-    return (getattr(settings, "PUBLIC_BASE_URL", "") or DEFAULT_BASE_URL).rstrip("/")
+    return (settings.PUBLIC_BASE_URL or DEFAULT_BASE_URL).rstrip("/")
 
 
 def token_digest(token: str) -> str:

@@ -45,7 +45,7 @@ def feed_links(base_url: str, *, ics_path: str, page_path: str, name: str) -> Fe
 
 def feed_base_url(request) -> str:
     """The public origin (``FEED_BASE_URL``, else ``PUBLIC_BASE_URL``), else the request's."""
-    configured = getattr(settings, "FEED_BASE_URL", "") or getattr(settings, "PUBLIC_BASE_URL", "")
+    configured = settings.FEED_BASE_URL or settings.PUBLIC_BASE_URL
     return configured or request.build_absolute_uri("/")
 
 

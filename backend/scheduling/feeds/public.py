@@ -38,7 +38,7 @@ PAGE_FORMAT = "1"
 
 def rate_limit() -> tuple[int, int]:
     """(requests, seconds) allowed per token: ``FEED_RATE_LIMIT``, default 60 per 10 min."""
-    requests, seconds = getattr(settings, "FEED_RATE_LIMIT", (60, 600))
+    requests, seconds = settings.FEED_RATE_LIMIT
     return int(requests), int(seconds)
 
 

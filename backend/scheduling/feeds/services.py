@@ -84,11 +84,11 @@ _NAME_FIELDS = ("patient__first_name", "patient__last_name")
 
 
 def feed_uid_domain() -> str:
-    return getattr(settings, "FEED_UID_DOMAIN", "") or "kap-scheduler.invalid"
+    return settings.FEED_UID_DOMAIN
 
 
 def feed_refresh_minutes() -> int:
-    return int(getattr(settings, "FEED_REFRESH_MINUTES", 60))
+    return settings.FEED_REFRESH_MINUTES
 
 
 def feed_token_hash(raw_token: str) -> str:
