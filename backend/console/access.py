@@ -10,9 +10,16 @@ from backend.common.permissions import user_roles
 from backend.console.roles import can
 from backend.console.site import page
 
+FORBIDDEN_TEMPLATE = "console/forbidden.html"
 
-def forbidden(request: HttpRequest, reason: str = "Your role does not allow this.") -> HttpResponse:
-    return page(request, "console/forbidden.html", {"reason": reason}, status=403)
+
+def forbidden(
+    request: HttpRequest,
+    reason: str = "Your role does not allow this.",
+    *,
+    template: str = FORBIDDEN_TEMPLATE,
+) -> HttpResponse:
+    return page(request, template, {"reason": reason}, status=403)
 
 
 def staff_required(view: Callable) -> Callable:
@@ -28,15 +35,20 @@ def staff_required(view: Callable) -> Callable:
     return wrapped
 
 
-def action_required(action: str) -> Callable[[Callable], Callable]:
-    """Refuses with 403 unless the user's role may take ``action``."""
+def action_required(
+    action: str, *, forbidden_template: str = FORBIDDEN_TEMPLATE
+) -> Callable[[Callable], Callable]:
+    """Refuses with 403 unless the user's role may take ``action``.
+
+    ``forbidden_template`` is the page that says so, for pages that explain who may use them.
+    """
 
     def decorator(view: Callable) -> Callable:
         @staff_required
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not can(request.user, action):
-                return forbidden(request)
+                return forbidden(request, template=forbidden_template)
             return view(request, *args, **kwargs)
 
         return wrapped

@@ -50,6 +50,12 @@ def current_clinic(request: HttpRequest) -> Clinic | None:
     return chosen
 
 
+def clinic_choices(request: HttpRequest) -> list[Clinic]:
+    """Every clinic, by name, as the clinic picker lists them (read once per request)."""
+    current_clinic(request)
+    return request._console_clinics
+
+
 def utilization_url() -> str:
     return reverse("console:utilization")
 
@@ -69,7 +75,7 @@ def page(
     full = {
         "clinic": clinic,
         "selected_clinic": selected,
-        "clinics": getattr(request, "_console_clinics", []),
+        "clinics": clinic_choices(request),
         "can": permissions_of(request.user),
         "roles": sorted(roles),
         "is_manager": "manager" in roles,

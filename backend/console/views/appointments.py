@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from backend.common.errors import Conflict, DomainError
+from backend.common.errors import DomainError
 from backend.console.access import action_required, forbidden, staff_required
-from backend.console.errors import conflict_box, form_error_apply
+from backend.console.errors import domain_error_show
 from backend.console.forms import CancelForm, DischargeForm, EscortForm, RescheduleForm, StepForm
 from backend.console.presenters import FLAG_LABELS, steps_allowed
 from backend.console.roles import can, permissions_of
@@ -165,10 +165,6 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return appointment_page(request, appointment_fetch(pk))
 
 
-def _error_status(exc: DomainError) -> int:
-    return 409 if isinstance(exc, Conflict) else 400
-
-
 @require_POST
 @action_required("reschedule")
 def appointment_reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -189,13 +185,9 @@ def appointment_reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
             dry_run=dry_run,
         )
     except DomainError as exc:
-        form_error_apply(form, exc)
+        shown = domain_error_show(exc, form)
         return appointment_page(
-            request,
-            appointment,
-            reschedule_form=form,
-            conflict=conflict_box(exc),
-            status=_error_status(exc),
+            request, appointment, reschedule_form=form, conflict=shown.conflict, status=shown.status
         )
     if dry_run:
         return appointment_page(
@@ -221,13 +213,9 @@ def appointment_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
             now=timezone.now(),
         )
     except DomainError as exc:
-        form_error_apply(form, exc)
+        shown = domain_error_show(exc, form)
         return appointment_page(
-            request,
-            appointment,
-            cancel_form=form,
-            conflict=conflict_box(exc),
-            status=_error_status(exc),
+            request, appointment, cancel_form=form, conflict=shown.conflict, status=shown.status
         )
     messages.success(request, "Appointment cancelled.")
     return redirect(_detail_url(appointment))
@@ -249,13 +237,9 @@ def appointment_escort_view(request: HttpRequest, pk: int) -> HttpResponse:
             phone=form.cleaned_data["phone"],
         )
     except DomainError as exc:
-        form_error_apply(form, exc)
+        shown = domain_error_show(exc, form)
         return appointment_page(
-            request,
-            appointment,
-            escort_form=form,
-            conflict=conflict_box(exc),
-            status=_error_status(exc),
+            request, appointment, escort_form=form, conflict=shown.conflict, status=shown.status
         )
     messages.success(request, "Escort saved.")
     return redirect(_detail_url(appointment))
@@ -310,10 +294,8 @@ def appointment_discharge_view(request: HttpRequest, pk: int) -> HttpResponse:
                     notes=data["notes"],
                 )
             except DomainError as exc:
-                form_error_apply(form, exc)
-                if not exc.errors:
-                    conflict = conflict_box(exc)
-                status = _error_status(exc)
+                shown = domain_error_show(exc, form)
+                conflict, status = shown.conflict, shown.status
             else:
                 messages.success(request, f"{appointment.patient.full_name} is discharged.")
                 return redirect(back)

@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from backend.common.errors import Conflict, DomainError
+from backend.common.errors import DomainError
 from backend.console.access import action_required, staff_required
-from backend.console.errors import conflict_box, form_error_apply
+from backend.console.errors import domain_error_show
 from backend.console.forms import CourseForm
 from backend.console.presenters import WEEKDAY_HEADERS, plan_grid
 from backend.console.site import clinic_today, current_clinic, local_input, page, parse_local_input
@@ -82,8 +82,7 @@ def course_new(request: HttpRequest) -> HttpResponse:
                     staff=data["staff"],
                 )
             except DomainError as exc:
-                form_error_apply(form, exc, aliases=FIELD_ALIASES)
-                status = 400
+                status = domain_error_show(exc, form, aliases=FIELD_ALIASES).status
             else:
                 return redirect("console:course", pk=plan.pk)
         else:
@@ -228,14 +227,8 @@ def course_book(request: HttpRequest, pk: int) -> HttpResponse:
         if record is not None:
             idempotency_release(record)
         plan.refresh_from_db()
-        box = conflict_box(exc) or {"detail": exc.detail, "conflicts": []}
-        return course_page(
-            request,
-            plan,
-            pins=kept,
-            conflict=box,
-            status=409 if isinstance(exc, Conflict) else 400,
-        )
+        shown = domain_error_show(exc)
+        return course_page(request, plan, pins=kept, conflict=shown.conflict, status=shown.status)
     except Exception:
         if record is not None:
             idempotency_release(record)

@@ -1,8 +1,8 @@
 """The managers' utilization page: a date-range form, heatmaps, a table and the CSV link.
 
-Server-rendered, no JavaScript: the form is a GET, the pictures are inline SVG drawn by
-``svg.py``, and the CSV link points at the API endpoint (which accepts the same browser
-session).
+A console page like the others (its layout, navigation and clinic picker). Server-rendered,
+no JavaScript: the form is a GET, the pictures are inline SVG drawn by ``svg.py``, and the
+CSV link points at the API endpoint (which accepts the same browser session).
 """
 
 from dataclasses import dataclass
@@ -10,15 +10,13 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
 from backend.common.errors import InvalidInput
-from backend.common.permissions import user_has_role
-from backend.common.roles import Role
+from backend.console.access import action_required
+from backend.console.site import clinic_choices, current_clinic, page
 from backend.console.svg import Heatmap, heatmap_svg, legend_svg, percent
 from backend.scheduling.reports.services import UtilizationResult, utilization_report
 from backend.scheduling.reports.utilization import (
@@ -36,6 +34,7 @@ from backend.scheduling.resources.models import Clinic
 DEFAULT_WEEKS = 4
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TEMPLATE = "console/reports/utilization.html"
+FORBIDDEN_TEMPLATE = "console/reports/forbidden.html"
 
 
 def default_range(today: date) -> tuple[date, date]:
@@ -67,12 +66,10 @@ class UtilizationForm(forms.Form):
         return data
 
 
-def _form_data(request: HttpRequest, clinics: list[Clinic]) -> dict[str, str]:
-    """The query, with the first clinic and the last four full weeks filled in if missing."""
+def _form_data(request: HttpRequest, clinic: Clinic) -> dict[str, str]:
+    """The query, with ``clinic`` and the last four full weeks filled in if missing."""
     data = {key: request.GET.get(key, "") for key in ("clinic", "date_from", "date_to")}
     data["granularity"] = request.GET.get("granularity") or DAY
-    by_id = {str(c.id): c for c in clinics}
-    clinic = by_id.get(data["clinic"]) or clinics[0]
     data["clinic"] = data["clinic"] or str(clinic.id)
     first, last = default_range(timezone.now().astimezone(clinic.zone).date())
     data["date_from"] = data["date_from"] or first.isoformat()
@@ -258,15 +255,15 @@ def _context(result: UtilizationResult, query: dict) -> dict:
     }
 
 
-@login_required
+@action_required("utilization", forbidden_template=FORBIDDEN_TEMPLATE)
 def utilization_page(request: HttpRequest) -> HttpResponse:
-    if not user_has_role(request.user, Role.MANAGER):
-        return render(request, "console/reports/forbidden.html", status=403)
-    clinics = list(Clinic.objects.order_by("name", "id"))
-    context: dict = {"definitions": DEFINITIONS, "max_days": MAX_DAYS, "clinics": clinics}
-    if not clinics:
-        return render(request, TEMPLATE, context)
-    form = UtilizationForm(_form_data(request, clinics), clinics=clinics)
+    # The clinic asked for (``?clinic=``, which the console then remembers), else the one
+    # the console shows.
+    clinic = current_clinic(request)
+    context: dict = {"nav": "utilization", "definitions": DEFINITIONS, "max_days": MAX_DAYS}
+    if clinic is None:
+        return page(request, TEMPLATE, context)
+    form = UtilizationForm(_form_data(request, clinic), clinics=clinic_choices(request))
     context["form"] = form
     if form.is_valid():
         query = form.cleaned_data
@@ -281,6 +278,7 @@ def utilization_page(request: HttpRequest) -> HttpResponse:
             for field, messages in error.errors.items():
                 form.add_error(field if field in form.fields else None, messages)
         else:
+            clinic = result.clinic
             context.update(
                 _context(
                     result,
@@ -292,4 +290,4 @@ def utilization_page(request: HttpRequest) -> HttpResponse:
                     },
                 )
             )
-    return render(request, TEMPLATE, context)
+    return page(request, TEMPLATE, context, clinic=clinic)

@@ -9,7 +9,8 @@ from django.test import Client
 from backend.common.roles import Role
 from backend.console.views.reports import default_range
 from backend.scheduling.booking.models import AppointmentStatus
-from tests.factories import UserFactory
+from tests.console.console_html import field_errors
+from tests.factories import ClinicFactory, UserFactory
 from tests.scheduling.reports.world import NEW_YORK_DAY
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +32,12 @@ def page_query(world, **overrides):
         "granularity": "day",
         **overrides,
     }
+
+
+def picker(response) -> str:
+    """The console's clinic picker, in the top bar."""
+    html = response.content.decode()
+    return html.split('id="clinic-picker"', 1)[1].split("</select>", 1)[0]
 
 
 @pytest.fixture
@@ -57,7 +64,6 @@ def test_utilization_page_renders_heatmaps_table_and_csv_link_for_a_manager(book
     assert 'class="heatmap"' in html
     assert f"clinic={booked_world.clinic.id}" in html and "format=csv" in html
     assert "What the numbers mean" in html
-    assert '<a href="/">&larr; Console</a>' in html  # the way back to the console
     assert (
         "<title>Dosing Room, 2026-05-04: 12% in use (150 of 1,200 seat-minutes; "
         "recovery 40%, no-show 60, peak 2 seats)</title>"
@@ -132,6 +138,7 @@ def test_utilization_page_explains_bad_input_without_a_report(world, overrides, 
     assert field in response.context["form"].errors
     assert "report" not in response.context
     assert 'class="errorlist"' in response.content.decode()
+    assert field_errors(response.content, field)  # the message sits next to its field
 
 
 def test_utilization_page_redirects_anonymous_users_to_login():
@@ -146,7 +153,18 @@ def test_utilization_page_is_forbidden_to_other_roles(world, role):
     response = client_for(role).get(URL, page_query(world))
 
     assert response.status_code == 403
-    assert "Managers only" in response.content.decode()
+    html = response.content.decode()
+    assert "Managers only" in html
+    assert "<svg" not in html
+    nav = html.split('<nav class="nav"', 1)[1].split("</nav>", 1)[0]
+    assert "Day board" in nav  # the console around it, without a link it may not follow
+    assert "Utilization" not in nav
+
+
+def test_utilization_page_is_forbidden_to_users_without_a_role(world):
+    response = client_for().get(URL, page_query(world))
+
+    assert response.status_code == 403
     assert "<svg" not in response.content.decode()
 
 
@@ -178,3 +196,35 @@ def test_utilization_page_escapes_room_names(world):
     html = response.content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_utilization_page_is_a_console_page(booked_world):
+    response = client_for(Role.MANAGER).get(URL, page_query(booked_world))
+
+    html = response.content.decode()
+    nav = html.split('<nav class="nav"', 1)[1].split("</nav>", 1)[0]
+    assert '<a href="/">Day board</a>' in nav  # the way back to the console
+    assert f'<a href="{URL}" aria-current="page">Utilization</a>' in nav
+    assert nav.count('aria-current="page"') == 1
+    assert "console/console.css" in html
+    assert "<style" not in html  # the page's look lives in the console's stylesheet
+    assert f"Times are shown in {booked_world.clinic.timezone}." in html
+    assert f"<title>Room utilization · {booked_world.clinic.name}</title>" in html
+
+
+def test_utilization_page_shows_the_clinic_the_console_shows(world, time_machine):
+    time_machine.move_to(datetime(2026, 5, 7, 15, tzinfo=UTC), tick=False)
+    other = ClinicFactory(name="Zz Other Site")
+    client = client_for(Role.MANAGER)
+    client.get("/", {"clinic": other.id})  # picked in the console's clinic picker
+
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    assert response.context["result"].clinic == other
+    assert f'<option value="{other.id}" selected>' in picker(response)
+
+    response = client.get(URL, page_query(world))  # the report's own clinic field wins
+
+    assert response.context["result"].clinic == world.clinic
+    assert f'<option value="{world.clinic.id}" selected>' in picker(response)
