@@ -10,10 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db import connection
 from django.db.models import Q, prefetch_related_objects
 
-from backend.common.db import EpochSeconds
+from backend.common.db import EpochSeconds, raw_rows_fetch
 from backend.scheduling.booking.availability import Board, SeatRef, SessionSpec, StaffRef
 from backend.scheduling.booking.models import Appointment, Hold
 from backend.scheduling.resources.calendar import ClinicCalendar, WeeklyHours, wall_to_utc
@@ -198,13 +197,8 @@ def busy_fetch(
             .exclude(appointment_id__in=list(exclude_appointment_ids))
             .values_list("seat_id", "staff_id", EpochSeconds("start"), EpochSeconds("end"))
         )
-        # Thousands of plain integer rows: the ORM's per-value converters cost more than
-        # the query itself here, and none is needed.
-        sql, params = query.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        for seat_id, staff_id, start, end in rows:
+        # Thousands of plain integer rows, read past the ORM's converters.
+        for seat_id, staff_id, start, end in raw_rows_fetch(query):
             span = Span.from_epoch(start, end)
             if seat_id is not None:
                 seat_spans[seat_id].append(span)

@@ -12,7 +12,7 @@ that polling stays cheap:
    ``feeds.ical`` modules turn them into bytes.
 
 The queries of steps 1 and 2 run on every poll and are compiled once per process (see
-``_Prepared``): compiling a query costs more than running these ones, and a 304 has a
+``PreparedQuery``): compiling a query costs more than running these ones, and a 304 has a
 3 ms budget.
 """
 
@@ -21,16 +21,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, IntegerField, Max, Q, QuerySet, Sum, Value
-from django.utils.dateparse import parse_datetime
 
+from backend.common.db import PreparedQuery, raw_datetime
 from backend.scheduling.booking.models import Appointment, AppointmentStatus, Hold, HoldKind
 from backend.scheduling.feeds.content import (
     UNKNOWN_SESSION,
@@ -93,73 +92,6 @@ def feed_refresh_minutes() -> int:
 
 def feed_token_hash(raw_token: str) -> str:
     return hashlib.sha256(raw_token.encode()).hexdigest()
-
-
-# --- queries compiled once ----------------------------------------------------------------
-
-
-def _db_value(value: Any) -> Any:
-    """A parameter as the database adapter takes it (what the ORM would have passed)."""
-    if isinstance(value, datetime):
-        return connection.ops.adapt_datetimefield_value(value)
-    return value
-
-
-def _db_datetime(value: Any) -> datetime | None:
-    """A datetime from a raw cursor: SQLite gives naive UTC (or text, for an aggregate),
-    PostgreSQL aware datetimes."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-class _Prepared:
-    """A query built by the ORM and compiled once per process, then run with new values.
-
-    ``build`` makes the queryset from named values. It is compiled once with ``probes``,
-    values no real row has, and the position of each probe among the SQL parameters is
-    remembered; later runs put the real values in those positions and go straight to the
-    cursor. The ORM stays the only definition of the query. Compiling refuses a query in
-    which a probe does not appear unchanged (a lookup that transforms its value), since
-    such a query could not be reused safely.
-    """
-
-    def __init__(self, build: Callable[..., QuerySet], **probes: Any) -> None:
-        self._build = build
-        self._probes = probes
-        self._compiled: dict[str, tuple[str, tuple[tuple[bool, Any], ...]]] = {}
-
-    def _compile(self) -> tuple[str, tuple[tuple[bool, Any], ...]]:
-        compiled = self._compiled.get(connection.vendor)
-        if compiled is None:
-            sql, params = self._build(**self._probes).query.sql_with_params()
-            names = {_db_value(value): name for name, value in self._probes.items()}
-            slots = tuple((p in names, names.get(p, p)) for p in params)
-            missing = set(self._probes) - {name for named, name in slots if named}
-            if missing:
-                raise RuntimeError(f"cannot prepare a query that transforms {sorted(missing)}")
-            compiled = self._compiled[connection.vendor] = (sql, slots)
-        return compiled
-
-    def rows(self, **values: Any) -> list[tuple]:
-        sql, slots = self._compile()
-        params = [_db_value(values[v]) if named else v for named, v in slots]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-
-
-# Values no real row has, for compiling the prepared queries.
-_PROBE_ID = -7_700_001
-_PROBE_HASH = "probe-" + "0" * 58
-_PROBE_TIMES = {
-    "start": datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC),
-    "end": datetime(1902, 3, 4, 5, 6, 7, tzinfo=UTC),
-    "cancelled_since": datetime(1903, 4, 5, 6, 7, 8, tzinfo=UTC),
-    "reach": datetime(1904, 5, 6, 7, 8, 9, tzinfo=UTC),
-}
 
 
 # --- tokens -------------------------------------------------------------------------------
@@ -247,11 +179,11 @@ _SUBJECT_FIELDS = (
 )
 
 
-_LOOKUP = _Prepared(
+_LOOKUP = PreparedQuery(
     lambda token_hash: FeedToken.objects.filter(
         token_hash=token_hash, revoked_at__isnull=True
     ).values_list(*_SUBJECT_FIELDS)[:1],
-    token_hash=_PROBE_HASH,
+    token_hash=str,
 )
 
 
@@ -282,14 +214,14 @@ def feed_lookup(token_hash: str) -> FeedSubject | None:
     }[kind]
     return FeedSubject(
         token_id=token_id,
-        created_at=_db_datetime(created_at),
+        created_at=raw_datetime(created_at),
         owner_kind=kind,
         owner_id=owner_id,
         owner_name=owner_name,
         room_kind=room_kind or "",
         clinic_id=clinic_id,
         clinic=ClinicInfo(*clinic),
-        clinic_updated_at=_db_datetime(clinic_updated_at),
+        clinic_updated_at=raw_datetime(clinic_updated_at),
     )
 
 
@@ -415,8 +347,13 @@ def _state(kind: str, recovery_room: bool, **values: Any) -> QuerySet:
 
 
 _STATES = {
-    (kind, recovery_room): _Prepared(
-        functools.partial(_state, kind, recovery_room), owner=_PROBE_ID, **_PROBE_TIMES
+    (kind, recovery_room): PreparedQuery(
+        functools.partial(_state, kind, recovery_room),
+        owner=int,
+        start=datetime,
+        end=datetime,
+        cancelled_since=datetime,
+        reach=datetime,
     )
     for kind, recovery_room in (
         (FeedOwnerKind.PATIENT, False),
@@ -425,7 +362,7 @@ _STATES = {
         (FeedOwnerKind.STAFF, False),
     )
 }
-_SESSIONS = _Prepared(
+_SESSIONS = PreparedQuery(
     lambda clinic: SessionType.objects.filter(
         Q(clinic_id=clinic) | Q(clinic__isnull=True)
     ).values_list(
@@ -436,14 +373,14 @@ _SESSIONS = _Prepared(
         "escort_required",
         "recovery_location",
     ),
-    clinic=_PROBE_ID,
+    clinic=int,
 )
-_SEAT_NAMES = _Prepared(
-    lambda room: Seat.objects.filter(room_id=room).values_list("id", "name"), room=_PROBE_ID
+_SEAT_NAMES = PreparedQuery(
+    lambda room: Seat.objects.filter(room_id=room).values_list("id", "name"), room=int
 )
-_ROOM_NAMES = _Prepared(
+_ROOM_NAMES = PreparedQuery(
     lambda clinic: Room.objects.filter(clinic_id=clinic).values_list("id", "name"),
-    clinic=_PROBE_ID,
+    clinic=int,
 )
 
 
@@ -493,7 +430,7 @@ def feed_version(subject: FeedSubject, *, now: datetime) -> FeedVersion:
         cancelled_since=window.cancelled_since,
         reach=window.reach,
     )
-    modified = _db_datetime(modified)
+    modified = raw_datetime(modified)
     references = _references(subject)
     parts = (
         FEED_FORMAT,

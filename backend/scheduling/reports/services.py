@@ -14,9 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Aggregate, Q, TextField
+from django.db.models import Q
 
-from backend.common.db import EpochMinutes
+from backend.common.db import EpochMinutes, IntegerList
 from backend.common.errors import InvalidInput
 from backend.scheduling.booking.fetch import MAX_HOLD_SPAN, calendar_of, clinic_fetch, local_window
 from backend.scheduling.booking.models import Appointment, AppointmentStatus, Hold, HoldKind
@@ -30,29 +30,6 @@ from backend.scheduling.reports.utilization import (
 )
 from backend.scheduling.resources.intervals import Span
 from backend.scheduling.resources.models import Clinic, Seat
-
-
-class IntegerList(Aggregate):
-    """All of a group's values of an integer expression, as one list.
-
-    One value per seat instead of one row per hold: turning 200,000 rows into Python
-    tuples costs about as much as the whole computation. PostgreSQL hands back an array
-    (psycopg parses it in C); SQLite a comma-separated text, split and parsed by ``int`` in C.
-    """
-
-    output_field = TextField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, function="group_concat", **extra)
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, function="array_agg", **extra)
-
-    def convert_value(self, value, expression, connection):
-        if isinstance(value, str):
-            return list(map(int, value.split(",")))
-        # None: the group had no row for this aggregate's filter.
-        return value or []
 
 
 @dataclass(frozen=True)

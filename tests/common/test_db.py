@@ -1,0 +1,246 @@
+"""The ORM bypasses of ``backend.common.db``, against the real database (SQLite or PostgreSQL)."""
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Max, Q
+
+from backend.common.db import (
+    EpochMinutes,
+    EpochSeconds,
+    IntegerList,
+    PreparedQuery,
+    constraint_violated,
+    deadlock_detected,
+    raw_datetime,
+    raw_rows_fetch,
+)
+from backend.scheduling.booking.models import Appointment, Hold, HoldKind
+from backend.scheduling.resources.models import Seat
+from tests.factories import AppointmentFactory, ClinicFactory, HoldFactory, SeatFactory
+
+pytestmark = pytest.mark.django_db
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+requires_postgres = pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="needs PostgreSQL (exclusion constraints, deadlock detection); "
+    "run with DATABASE_URL=postgres:///...",
+)
+
+
+def at(hour: int, minute: int = 0, second: int = 0, microsecond: int = 0) -> datetime:
+    return datetime(2026, 5, 4, hour, minute, second, microsecond, tzinfo=NEW_YORK)
+
+
+# --- expressions --------------------------------------------------------------------------
+
+
+def test_epoch_expressions_floor_to_whole_seconds_and_minutes():
+    start = at(9, 0, 59, 750_000)
+    appointment = AppointmentFactory(start=start)
+    whole_seconds = int(start.timestamp())  # positive: int() floors
+
+    seconds, minutes = (
+        Appointment.objects.filter(pk=appointment.pk)
+        .values_list(EpochSeconds("start"), EpochMinutes("start"))
+        .get()
+    )
+
+    assert seconds == whole_seconds == 1_777_899_659
+    assert minutes == whole_seconds // 60  # 09:00, not rounded up to 09:01
+
+
+def test_integer_list_gathers_each_groups_values_and_an_empty_list_for_none():
+    busy, quiet = SeatFactory(), SeatFactory()
+    for seat, start, active in [(busy, at(9), True), (busy, at(11), True), (quiet, at(9), False)]:
+        HoldFactory(seat=seat, start=start, end=start + timedelta(hours=1), active=active)
+
+    rows = (
+        Hold.objects.filter(seat__in=[busy, quiet])
+        .values("seat_id")
+        .annotate(
+            active_starts=IntegerList(EpochMinutes("start"), filter=Q(active=True)),
+            inactive_starts=IntegerList(EpochMinutes("start"), filter=Q(active=False)),
+        )
+        .values_list("seat_id", "active_starts", "inactive_starts")
+        .order_by()
+    )
+
+    minute = {hour: int(at(hour).timestamp()) // 60 for hour in (9, 11)}
+    found = {seat_id: (sorted(active), inactive) for seat_id, active, inactive in rows}
+    assert found == {busy.id: ([minute[9], minute[11]], []), quiet.id: ([], [minute[9]])}
+
+
+# --- raw-cursor reads ---------------------------------------------------------------------
+
+
+def test_raw_rows_are_the_rows_the_orm_reads():
+    holds = [HoldFactory(start=at(h), end=at(h + 1)) for h in (9, 10, 12)]
+    query = (
+        Hold.objects.filter(pk__in=[h.pk for h in holds])
+        .order_by("start")
+        .values_list("id", "seat_id", "staff_id", EpochSeconds("start"), EpochSeconds("end"))
+    )
+
+    rows = raw_rows_fetch(query)
+
+    assert rows == list(query)
+    assert [row[3] for row in rows] == [int(h.start.timestamp()) for h in holds]
+
+
+def test_raw_datetime_reads_a_column_and_an_aggregate_as_aware_datetimes():
+    appointment = AppointmentFactory(start=at(9, 15, 30, 250_000))
+    query = Appointment.objects.filter(pk=appointment.pk)
+
+    [(column,)] = raw_rows_fetch(query.values_list("start"))
+    [(latest,)] = raw_rows_fetch(
+        query.values("clinic_id").annotate(latest=Max("start")).values_list("latest")
+    )
+
+    assert raw_datetime(column) == raw_datetime(latest) == appointment.start
+    assert raw_datetime(column).utcoffset() == timedelta(0)
+    assert raw_datetime(None) is None
+
+
+# --- prepared queries ---------------------------------------------------------------------
+
+
+def _appointments(clinic: int, since: datetime, until: datetime, not_named: str):
+    return (
+        Appointment.objects.filter(clinic_id=clinic, start__gte=since, start__lt=until)
+        .exclude(patient__last_name=not_named)
+        .order_by("start", "id")
+        .values_list("id", "patient__last_name")
+    )
+
+
+def test_prepared_query_returns_the_rows_of_the_queryset_it_was_built_from_for_any_values():
+    first, second = ClinicFactory(), ClinicFactory()
+    for hour in (9, 11, 13):
+        AppointmentFactory(clinic=first, start=at(hour))
+    AppointmentFactory(clinic=second, start=at(9))
+    skipped = AppointmentFactory(clinic=first, start=at(10)).patient.last_name
+    prepared = PreparedQuery(
+        _appointments, clinic=int, since=datetime, until=datetime, not_named=str
+    )
+    runs = [
+        {"clinic": first.id, "since": at(8), "until": at(12), "not_named": skipped},
+        {"clinic": first.id, "since": at(10), "until": at(18), "not_named": "nobody"},
+        {"clinic": second.id, "since": at(8), "until": at(18), "not_named": "nobody"},
+        {"clinic": second.id, "since": at(10), "until": at(18), "not_named": "nobody"},
+    ]
+
+    found = [prepared.rows(**values) for values in runs]
+
+    assert found == [list(_appointments(**values)) for values in runs]
+    assert [len(rows) for rows in found] == [2, 3, 1, 0]
+
+
+def test_prepared_query_builds_once_and_runs_one_query_per_call(django_assert_num_queries):
+    seat = SeatFactory()
+    built = []
+
+    def build(room):
+        built.append(room)
+        return Seat.objects.filter(room_id=room).values_list("id", "name")
+
+    prepared = PreparedQuery(build, room=int)
+
+    for _ in range(3):
+        with django_assert_num_queries(1):
+            assert prepared.rows(room=seat.room_id) == [(seat.id, seat.name)]
+    assert len(built) == 1
+
+
+def test_prepared_query_refuses_a_lookup_that_transforms_its_value():
+    prepared = PreparedQuery(
+        lambda day: Appointment.objects.filter(start__date=day).values_list("id"), day=datetime
+    )
+
+    with pytest.raises(RuntimeError, match="transforms"):
+        prepared.rows(day=datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def test_prepared_query_refuses_a_parameter_type_it_has_no_stand_in_for():
+    with pytest.raises(TypeError, match="date"):
+        PreparedQuery(lambda day: Appointment.objects.filter(start__date=day), day=date)
+
+
+# --- refused writes -----------------------------------------------------------------------
+
+
+def _hold_ending_before_it_starts() -> None:
+    appointment = AppointmentFactory()
+    Hold.objects.create(
+        appointment=appointment,
+        kind=HoldKind.SESSION,
+        seat=appointment.seat,
+        start=at(10),
+        end=at(9),
+    )
+
+
+def test_a_check_violation_is_named_on_postgresql_and_on_sqlite_is_not():
+    with pytest.raises(IntegrityError) as refused, transaction.atomic():
+        _hold_ending_before_it_starts()
+
+    expected = "hold_end_after_start" if connection.vendor == "postgresql" else None
+    assert constraint_violated(refused.value) == expected
+    assert not deadlock_detected(refused.value)
+
+
+def test_errors_that_do_not_come_from_the_database_name_nothing():
+    error = IntegrityError("hold_no_seat_overlap deadlock detected")
+
+    assert constraint_violated(error) is None
+    assert not deadlock_detected(error)
+
+
+@pytest.mark.postgres
+@requires_postgres
+def test_constraint_violated_names_the_exclusion_constraint_a_double_booking_breaks():
+    seat = SeatFactory()
+    HoldFactory(seat=seat, start=at(9), end=at(10))
+
+    with pytest.raises(IntegrityError) as refused, transaction.atomic():
+        HoldFactory(seat=seat, start=at(9, 30), end=at(10, 30))
+
+    assert constraint_violated(refused.value) == "hold_no_seat_overlap"
+
+
+@pytest.mark.postgres
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_deadlock_detected_recognises_a_real_deadlock_and_only_for_its_victim():
+    seats = [SeatFactory(), SeatFactory()]
+    barrier = threading.Barrier(2)
+    refused: list[OperationalError] = []
+    finished: list[int] = []
+
+    def lock_in_order(first: Seat, second: Seat) -> None:
+        try:
+            with transaction.atomic():
+                list(Seat.objects.select_for_update().filter(pk=first.pk))
+                barrier.wait(timeout=30)
+                list(Seat.objects.select_for_update().filter(pk=second.pk))
+            finished.append(first.pk)
+        except OperationalError as exc:
+            refused.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=lock_in_order, args=order) for order in (seats, seats[::-1])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(refused) == len(finished) == 1
+    assert deadlock_detected(refused[0])
+    assert constraint_violated(refused[0]) is None
