@@ -20,12 +20,9 @@ from backend.console.presenters import FLAG_LABELS, steps_allowed
 from backend.console.roles import can, permissions_of
 from backend.console.site import page
 from backend.plans.models import TreatmentPlan
+from backend.plans.services.reschedule import plan_session_reschedule
 from backend.scheduling.booking.models import Appointment, AppointmentEvent
-from backend.scheduling.booking.services import (
-    CANCELLABLE,
-    appointment_cancel,
-    appointment_reschedule,
-)
+from backend.scheduling.booking.services import CANCELLABLE, appointment_cancel
 from backend.scheduling.day import rules
 from backend.scheduling.day.rules import DischargeChecks
 from backend.scheduling.day.services import (
@@ -175,7 +172,7 @@ def appointment_reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
     data = form.cleaned_data
     dry_run = request.POST.get("action") != "confirm"
     try:
-        moved, cascaded = appointment_reschedule(
+        moved, cascaded = plan_session_reschedule(
             actor=request.user,
             appointment=appointment,
             start=data["start"],

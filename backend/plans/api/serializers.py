@@ -1,4 +1,5 @@
-"""Shapes of plan templates and treatment plans (shared/API.md, "Treatment plans")."""
+"""Shapes of plan templates, treatment plans (shared/API.md, "Treatment plans") and of an
+appointment's reschedule, which may move later sessions of its plan ("Appointments")."""
 
 from typing import Any
 
@@ -10,8 +11,11 @@ from rest_framework import serializers
 from backend.common.fields import AwareDateTimeField, ClinicLocalMixin
 from backend.common.serializers import ClockTimeField, ModelCleanMixin
 from backend.plans.models import PlannedSession, PlanPhase, PlanTemplate, TreatmentPlan
-from backend.scheduling.booking.serializers import PlacedSessionSerializer
-from backend.scheduling.resources.models import Patient, Staff
+from backend.scheduling.booking.serializers import (
+    AppointmentSerializer,
+    PlacedSessionSerializer,
+)
+from backend.scheduling.resources.models import Patient, Room, Staff
 
 # --- Templates ---------------------------------------------------------------------------
 
@@ -298,6 +302,37 @@ class PlanCancelSerializer(serializers.Serializer):
 
 class PlanExtendSerializer(serializers.Serializer):
     weeks = serializers.IntegerField(min_value=1, max_value=52)
+
+
+# --- Reschedule --------------------------------------------------------------------------
+
+
+class RescheduleSerializer(serializers.Serializer):
+    start = AwareDateTimeField(whole_minutes=True)
+    cascade = serializers.BooleanField(default=False)
+    dry_run = serializers.BooleanField(
+        default=False, help_text="Check and show what would move; write nothing."
+    )
+    staff = serializers.PrimaryKeyRelatedField(
+        queryset=Staff.objects.all(), required=False, allow_null=True
+    )
+    room = serializers.PrimaryKeyRelatedField(
+        queryset=Room.objects.all(), required=False, allow_null=True
+    )
+
+
+class RescheduleResultSerializer(AppointmentSerializer):
+    moved = serializers.SerializerMethodField()
+
+    class Meta(AppointmentSerializer.Meta):
+        fields = [*AppointmentSerializer.Meta.fields, "moved"]
+        read_only_fields = fields
+
+    @extend_schema_field(AppointmentSerializer(many=True))
+    def get_moved(self, obj) -> list:
+        return AppointmentSerializer(
+            self.context.get("moved", []), many=True, context=self.context
+        ).data
 
 
 def plan_queryset():

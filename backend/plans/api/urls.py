@@ -1,9 +1,11 @@
 from rest_framework.routers import SimpleRouter
 
-from backend.plans.api.views import PlanTemplateViewSet, PlanViewSet
+from backend.plans.api.views import AppointmentRescheduleViewSet, PlanTemplateViewSet, PlanViewSet
 
 router = SimpleRouter()
 router.register("plan-templates", PlanTemplateViewSet, basename="plan-template")
 router.register("plans", PlanViewSet, basename="plan")
+# appointments/{id}/reschedule/: beside scheduling's appointment routes, same names.
+router.register("appointments", AppointmentRescheduleViewSet, basename="appointment")
 
 urlpatterns = router.urls

@@ -1,4 +1,4 @@
-"""Plan endpoints: thin views over backend.plans.services."""
+"""Plan endpoints, and an appointment's reschedule: thin views over backend.plans.services."""
 
 from django.db.models import Q
 from django.utils import timezone
@@ -16,6 +16,8 @@ from backend.plans.api.serializers import (
     PlanSerializer,
     PlanTemplateSerializer,
     PreviewSerializer,
+    RescheduleResultSerializer,
+    RescheduleSerializer,
     plan_queryset,
 )
 from backend.plans.models import PlanTemplate
@@ -28,6 +30,7 @@ from backend.plans.services.plans import (
     plan_extend,
     plan_preview,
 )
+from backend.plans.services.reschedule import plan_session_reschedule
 from backend.scheduling.booking.idempotency import IDEMPOTENCY_HEADER, idempotent
 from backend.scheduling.booking.models import Appointment
 from backend.scheduling.booking.serializers import AppointmentSerializer
@@ -215,3 +218,45 @@ class PlanViewSet(
             actor=request.user, plan=plan, weeks=form.validated_data["weeks"], now=timezone.now()
         )
         return Response(booking_data(booking), status=status.HTTP_201_CREATED)
+
+
+# Reschedule on appointments/{id}/reschedule/, routed beside scheduling's appointment
+# endpoints: with ``cascade`` the later sessions of the appointment's plan move too, and
+# plans, which depends on scheduling, is the layer that can coordinate both. A comment, not
+# a docstring: the schema generator would show a class docstring as the description.
+class AppointmentRescheduleViewSet(viewsets.GenericViewSet):
+    queryset = Appointment.objects.with_details()
+    serializer_class = RescheduleResultSerializer
+    action_roles = {"reschedule": BOOKING_ROLES}
+    filter_backends: list = []
+    pagination_class = None
+
+    @extend_schema(
+        request=RescheduleSerializer,
+        responses={200: RescheduleResultSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def reschedule(self, request, pk=None):
+        appointment = self.get_object()
+        form = RescheduleSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        moved, cascaded = plan_session_reschedule(
+            actor=request.user,
+            appointment=appointment,
+            start=data["start"],
+            now=timezone.now(),
+            staff=data.get("staff"),
+            room=data.get("room"),
+            cascade=data["cascade"],
+            dry_run=data["dry_run"],
+        )
+        if data["dry_run"]:
+            # Nothing was written: render the objects as computed, not as re-read.
+            context = {"moved": cascaded, "dry_run": True}
+            return Response(RescheduleResultSerializer(moved, context=context).data)
+        fresh = Appointment.objects.with_details().get(pk=moved.pk)
+        others = Appointment.objects.with_details().filter(pk__in=[a.pk for a in cascaded])
+        return Response(RescheduleResultSerializer(fresh, context={"moved": list(others)}).data)

@@ -53,8 +53,11 @@ class TreatmentPlan(models.Model):
 class PlannedSession(models.Model):
     """One session of a plan; points at the appointment that currently fills it.
 
-    When a session is cancelled or missed, its make-up appointment replaces the pointer;
-    earlier appointments keep ``plan_id`` and ``ordinal``, so the history stays whole.
+    This is the link between a plan and its appointments: services that act on a course
+    (the cascade of a reschedule) ask it which appointment fills which session. When a
+    session is cancelled or missed, its make-up appointment replaces the pointer. Every
+    appointment also carries a write-once copy, ``Appointment.plan_id`` and ``ordinal``
+    (see the comment there), so earlier appointments keep their place in the history.
     """
 
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="sessions")

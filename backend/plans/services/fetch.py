@@ -23,6 +23,10 @@ from backend.scheduling.resources.models import Clinic, SessionType
 # Margin after the last day the template could reach, for make-ups and slack.
 WINDOW_MARGIN_DAYS = 21
 
+# What a plan's sessions could use: its clinic, its template, and per session type the
+# seats and staff (fetched, and locked by ``plan_resources_lock``, before the calendar).
+PlanResources = tuple[Clinic, PlanTemplate, dict[int, Resources]]
+
 
 def template_fetch(template_id: int) -> PlanTemplate:
     return PlanTemplate.objects.prefetch_related("phases__session_type").get(pk=template_id)
@@ -110,9 +114,7 @@ def resource_ids(resources: dict[int, Resources]) -> tuple[list[int], list[int]]
     return seats, staff
 
 
-def plan_resources_lock(
-    plan: TreatmentPlan,
-) -> tuple[Clinic, PlanTemplate, dict[int, Resources]]:
+def plan_resources_lock(plan: TreatmentPlan) -> PlanResources:
     """Fetch the plan's possible resources and lock them, with the patient, in one order."""
     prefetched = plan_resources_fetch(plan)
     seat_ids, staff_ids = resource_ids(prefetched[2])
@@ -120,7 +122,7 @@ def plan_resources_lock(
     return prefetched
 
 
-def plan_resources_fetch(plan: TreatmentPlan) -> tuple[Clinic, PlanTemplate, dict[int, Resources]]:
+def plan_resources_fetch(plan: TreatmentPlan) -> PlanResources:
     clinic = clinic_fetch(plan.clinic_id)
     template = template_fetch(plan.template_id)
     resources = resources_fetch(clinic, template_session_types(template))
@@ -132,7 +134,7 @@ def plan_world_fetch(
     *,
     now: datetime,
     exclude_appointment_ids=(),
-    prefetched: tuple[Clinic, PlanTemplate, dict[int, Resources]] | None = None,
+    prefetched: PlanResources | None = None,
 ) -> PlanWorld:
     clinic, template, resources = prefetched or plan_resources_fetch(plan)
     calendar = calendar_of(clinic)

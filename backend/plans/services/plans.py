@@ -281,7 +281,9 @@ def planned_sessions_point(
     PlannedSession.objects.bulk_update(changed, ["appointment"])
 
 
-def _plan_lock(plan_id: int) -> TreatmentPlan:
+def plan_lock(plan_id: int) -> TreatmentPlan:
+    """Re-read a plan under a row lock: writers to one course queue here, before any other
+    lock (then its appointments, then patients, seats and staff)."""
     return (
         TreatmentPlan.objects.select_for_update(of=("self",))
         .select_related("patient", "clinic")
@@ -294,7 +296,7 @@ def plan_book(
 ) -> PlanBooking:
     """Book the whole course (or its make-up sessions) in one transaction, or nothing."""
     with concurrency_conflicts(), transaction.atomic():
-        plan = _plan_lock(plan.id)
+        plan = plan_lock(plan.id)
         if plan.status == PlanStatus.CANCELLED:
             raise Conflict("This plan is cancelled.", extra={"status": plan.status})
         return _plan_book_locked(plan, actor=actor, now=now, pins=pins or {})
@@ -303,7 +305,7 @@ def plan_book(
 def plan_extend(*, actor, plan: TreatmentPlan, weeks: int, now: datetime) -> PlanBooking:
     """Book further open-ended sessions (maintenance) for ``weeks`` more weeks."""
     with concurrency_conflicts(), transaction.atomic():
-        plan = _plan_lock(plan.id)
+        plan = plan_lock(plan.id)
         if plan.status != PlanStatus.BOOKED:
             raise Conflict(
                 f"Only a booked plan can be extended; this one is {plan.status}.",
@@ -319,7 +321,7 @@ def plan_extend(*, actor, plan: TreatmentPlan, weeks: int, now: datetime) -> Pla
 def plan_cancel(*, actor, plan: TreatmentPlan, reason: str, now: datetime) -> TreatmentPlan:
     """Cancel the plan and every appointment of it that has not started yet."""
     with transaction.atomic():
-        plan = _plan_lock(plan.id)
+        plan = plan_lock(plan.id)
         if plan.status == PlanStatus.CANCELLED:
             raise Conflict("This plan is already cancelled.", extra={"status": plan.status})
         upcoming = Appointment.objects.filter(

@@ -64,8 +64,14 @@ class Appointment(models.Model):
     sequence = models.PositiveIntegerField(
         default=0, help_text="Rises by one on every change a calendar should see."
     )
-    # The treatment plan lives in the plans app, which depends on this one; an opaque
-    # id keeps the dependency pointing one way.
+    # The plan and session this appointment was booked for: a denormalised copy. The
+    # authority is plans' PlannedSession (which appointment fills each session now); an
+    # opaque id, since scheduling never imports plans. The copy serves reads that must not
+    # join into plans: each appointment's `plan` and `ordinal` in the API, the indexed
+    # `?plan=` filter, and a course's whole history, cancelled and missed sessions included
+    # (PlannedSession points at the current appointment only). Plans' booking services
+    # write both with the appointment and nothing changes them later (a move changes the
+    # time, not the session; a make-up is a new appointment), so the two stay in step.
     plan_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     ordinal = models.PositiveIntegerField(null=True, blank=True)
     escort_name = models.CharField(max_length=160, blank=True)

@@ -89,8 +89,13 @@ class AppointmentSerializer(ClinicLocalMixin, serializers.ModelSerializer):
         if self.context.get("dry_run"):
             # The rolled-back holds are not in the database; the times above say it all.
             return []
+        # A just-booked appointment carries the holds its booking wrote (no read back);
+        # one read from the database has them prefetched (``with_details``).
+        holds = getattr(obj, "written_holds", None)
+        if holds is None:
+            holds = obj.holds.all()
         # Seat spans only: the staff member's span is the session itself.
-        holds = [h for h in obj.holds.all() if h.seat_id is not None and h.active]
+        holds = [h for h in holds if h.seat_id is not None and h.active]
         return HoldSerializer(holds, many=True).data
 
 
@@ -111,36 +116,8 @@ class AppointmentCreateSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class RescheduleSerializer(serializers.Serializer):
-    start = AwareDateTimeField(whole_minutes=True)
-    cascade = serializers.BooleanField(default=False)
-    dry_run = serializers.BooleanField(
-        default=False, help_text="Check and show what would move; write nothing."
-    )
-    staff = serializers.PrimaryKeyRelatedField(
-        queryset=Staff.objects.all(), required=False, allow_null=True
-    )
-    room = serializers.PrimaryKeyRelatedField(
-        queryset=Room.objects.all(), required=False, allow_null=True
-    )
-
-
 class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, allow_blank=False)
-
-
-class RescheduleResultSerializer(AppointmentSerializer):
-    moved = serializers.SerializerMethodField()
-
-    class Meta(AppointmentSerializer.Meta):
-        fields = [*AppointmentSerializer.Meta.fields, "moved"]
-        read_only_fields = fields
-
-    @extend_schema_field(AppointmentSerializer(many=True))
-    def get_moved(self, obj) -> list:
-        return AppointmentSerializer(
-            self.context.get("moved", []), many=True, context=self.context
-        ).data
 
 
 class AppointmentEventSerializer(serializers.ModelSerializer):

@@ -7,7 +7,7 @@ transaction. The pure check is the same one availability search uses, so a slot 
 on a quiet calendar is a slot that books.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import DatabaseError, IntegrityError, OperationalError, transaction
 
+from backend.common.db import constraint_violated, deadlock_detected
 from backend.common.errors import Conflict, InvalidInput
 from backend.scheduling.booking.audit import appointment_event_record, field_changes
 from backend.scheduling.booking.availability import (
@@ -106,14 +107,16 @@ def clashes_raise(clashes: list[Clash], *, clinic, board, spec, start, now, staf
 
 
 def integrity_conflict(exc: DatabaseError) -> Conflict | None:
-    text = str(exc)
-    if "hold_no_seat_overlap" in text:
+    """The 409 for a write the database refused because of a concurrent one, if it was."""
+    constraint = constraint_violated(exc)
+    if constraint == "hold_no_seat_overlap":
         return Conflict("A seat was taken by another booking at the same moment; try again.")
-    if "hold_no_staff_overlap" in text:
+    if constraint == "hold_no_staff_overlap":
         return Conflict("The staff member was booked by someone else at the same moment.")
-    if "deadlock detected" in text:
-        # Two writers locked overlapping resources in different orders (a cascade reaches
-        # more seats than its first lock took); PostgreSQL broke the tie by aborting us.
+    if deadlock_detected(exc):
+        # Writers lock in one order (plan, appointments, then patients, seats and staff by
+        # id), so this should not happen; if a path ever locks out of order, PostgreSQL
+        # breaks the tie by aborting one writer, and that writer answers 409, not 500.
         return Conflict(
             "Another change to the same calendar happened at the same moment; try again."
         )
@@ -170,7 +173,8 @@ def appointments_insert(items: list[NewAppointment], *, actor, now: datetime) ->
     """Write already-checked placements in three statements, whatever their number.
 
     Callers hold the locks and the transaction. A whole course books with the same three
-    inserts (appointments, holds, audit entries) as a single session.
+    inserts (appointments, holds, audit entries) as a single session. Each appointment
+    returned carries the holds written for it as ``written_holds``.
     """
     creator = actor if actor is not None and actor.is_authenticated else None
     appointments = Appointment.objects.bulk_create(
@@ -199,7 +203,7 @@ def appointments_insert(items: list[NewAppointment], *, actor, now: datetime) ->
     Hold.objects.bulk_create(hold for holds in holds_by_appointment for hold in holds)
     for appointment, holds in zip(appointments, holds_by_appointment, strict=True):
         # What was just written is what a reader would fetch: no need to read it back.
-        appointment._prefetched_objects_cache = {"holds": holds}
+        appointment.written_holds = holds
     AppointmentEvent.objects.bulk_create(
         AppointmentEvent(
             appointment=appointment,
@@ -382,7 +386,7 @@ def appointment_attach(appointment: Appointment, *, clinic, resources: Resources
     appointment.seat = resources.seat_rows[appointment.seat_id]
     appointment.room = appointment.seat.room
     appointment.staff = resources.staff_rows.get(appointment.staff_id)
-    for hold in appointment._prefetched_objects_cache.get("holds", []):
+    for hold in appointment.written_holds:
         if hold.seat_id is not None:
             hold.seat = resources.seat_rows[hold.seat_id]
     return appointment
@@ -398,17 +402,6 @@ def _staff_clash(placement: Placement, staff: Staff, zone) -> list[Clash]:
             spans=(),
         )
     ]
-
-
-# Set by the plans app (AppConfig.ready) so that scheduling never imports plans: called
-# inside the reschedule transaction, it moves the later sessions of the appointment's plan.
-CascadeHandler = Callable[..., list[Appointment]]
-_cascade_handlers: list[CascadeHandler] = []
-
-
-def reschedule_cascade_register(handler: CascadeHandler) -> None:
-    if handler not in _cascade_handlers:
-        _cascade_handlers.append(handler)
 
 
 def _snapshot(appointment: Appointment) -> dict[str, Any]:
@@ -457,6 +450,63 @@ def appointment_move(
     return appointment
 
 
+def appointment_reschedule_lock(
+    *, appointment: Appointment, staff: Staff | None = None, room: Room | None = None
+) -> Appointment:
+    """First step of a move, inside the caller's transaction: check the choice, lock the row.
+
+    Answers 400 for a room or staff member the session cannot have, then 409 unless the
+    appointment is still booked; returns the row re-read under its lock. A caller that
+    locks more for the same move (plans locks a course's resources) does so between this
+    step and ``appointment_reschedule_place``, keeping the one lock order of every writer:
+    appointments first, then patients, seats and staff.
+    """
+    # A type retired after booking still has its booked sessions to look after.
+    _validate_choice(
+        appointment.session_type,
+        appointment.patient,
+        room=room,
+        staff=staff,
+        require_active=False,
+    )
+    current = appointment_lock(appointment.id)
+    if current.status != AppointmentStatus.BOOKED:
+        raise Conflict(
+            f"Only booked appointments can be moved; this one is "
+            f"{current.get_status_display().lower()}.",
+            extra={"status": current.status},
+        )
+    return current
+
+
+def appointment_reschedule_place(
+    *,
+    actor,
+    appointment: Appointment,
+    start: datetime,
+    now: datetime,
+    staff: Staff | None = None,
+    room: Room | None = None,
+) -> Appointment:
+    """Second step: check the new start under resource locks (400 or 409), then write it.
+
+    ``appointment`` is the row ``appointment_reschedule_lock`` returned in the same
+    transaction; its old holds do not block it.
+    """
+    result, _ = placement_locked(
+        clinic=clinic_fetch(appointment.clinic_id),
+        session_type=appointment.session_type,
+        patient=appointment.patient,
+        start=start,
+        now=now,
+        room_id=room.id if room else None,
+        staff=staff,
+        preferred_staff_id=appointment.staff_id,
+        exclude_appointment_ids=[appointment.id],
+    )
+    return appointment_move(appointment, result, actor=actor, now=now)
+
+
 def appointment_reschedule(
     *,
     actor,
@@ -465,49 +515,17 @@ def appointment_reschedule(
     now: datetime,
     staff: Staff | None = None,
     room: Room | None = None,
-    cascade: bool = False,
-    dry_run: bool = False,
-) -> tuple[Appointment, list[Appointment]]:
-    """Move one appointment (and with ``cascade`` the later sessions of its plan).
+) -> Appointment:
+    """Move one appointment on its own, with every rule checked under locks.
 
-    With ``dry_run`` everything is computed and checked exactly as for real, then rolled
-    back: the returned objects show what would move, and nothing is written.
+    Moving a session of a treatment plan together with the later ones (``cascade``) is the
+    plans app's service, which runs the two steps above around its own locks.
     """
-    session_type = appointment.session_type
-    patient = appointment.patient
-    # A type retired after booking still has its booked sessions to look after.
-    _validate_choice(session_type, patient, room=room, staff=staff, require_active=False)
-    clinic = clinic_fetch(appointment.clinic_id)
     with concurrency_conflicts(), transaction.atomic():
-        current = appointment_lock(appointment.id)
-        if current.status != AppointmentStatus.BOOKED:
-            raise Conflict(
-                f"Only booked appointments can be moved; this one is "
-                f"{current.get_status_display().lower()}.",
-                extra={"status": current.status},
-            )
-        result, _ = placement_locked(
-            clinic=clinic,
-            session_type=session_type,
-            patient=patient,
-            start=start,
-            now=now,
-            room_id=room.id if room else None,
-            staff=staff,
-            preferred_staff_id=current.staff_id,
-            exclude_appointment_ids=[current.id],
+        current = appointment_reschedule_lock(appointment=appointment, staff=staff, room=room)
+        return appointment_reschedule_place(
+            actor=actor, appointment=current, start=start, now=now, staff=staff, room=room
         )
-        old_start = current.start
-        moved = appointment_move(current, result, actor=actor, now=now)
-        cascaded: list[Appointment] = []
-        if cascade and moved.plan_id is not None:
-            for handler in _cascade_handlers:
-                cascaded.extend(
-                    handler(appointment=moved, old_start=old_start, actor=actor, now=now)
-                )
-        if dry_run:
-            transaction.set_rollback(True)
-        return moved, cascaded
 
 
 CANCELLABLE = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)

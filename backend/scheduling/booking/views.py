@@ -18,16 +18,9 @@ from backend.scheduling.booking.serializers import (
     AppointmentSerializer,
     AvailabilityQuerySerializer,
     CancelSerializer,
-    RescheduleResultSerializer,
-    RescheduleSerializer,
     SlotSerializer,
 )
-from backend.scheduling.booking.services import (
-    Escort,
-    appointment_book,
-    appointment_cancel,
-    appointment_reschedule,
-)
+from backend.scheduling.booking.services import Escort, appointment_book, appointment_cancel
 from backend.scheduling.resources.models import Room
 
 
@@ -37,6 +30,8 @@ def appointment_data(appointment: Appointment) -> dict:
     return AppointmentSerializer(fresh).data
 
 
+# Reschedule (appointments/{id}/reschedule/) may move later sessions of the appointment's
+# treatment plan, so the plans app serves it, routed beside these endpoints.
 class AppointmentViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -48,7 +43,7 @@ class AppointmentViewSet(
     filterset_class = AppointmentFilter
     ordering_fields = ["start", "id"]
     write_roles = BOOKING_ROLES
-    action_roles = {"reschedule": BOOKING_ROLES, "cancel": BOOKING_ROLES}
+    action_roles = {"cancel": BOOKING_ROLES}
 
     @extend_schema(
         request=AppointmentCreateSerializer,
@@ -75,36 +70,6 @@ class AppointmentViewSet(
         )
         # The service hands back the new appointment with everything it shows attached.
         return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        request=RescheduleSerializer,
-        responses={200: RescheduleResultSerializer},
-        parameters=[IDEMPOTENCY_HEADER],
-    )
-    @action(detail=True, methods=["post"])
-    @idempotent
-    def reschedule(self, request, pk=None):
-        appointment = self.get_object()
-        form = RescheduleSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
-        moved, cascaded = appointment_reschedule(
-            actor=request.user,
-            appointment=appointment,
-            start=data["start"],
-            now=timezone.now(),
-            staff=data.get("staff"),
-            room=data.get("room"),
-            cascade=data["cascade"],
-            dry_run=data["dry_run"],
-        )
-        if data["dry_run"]:
-            # Nothing was written: render the objects as computed, not as re-read.
-            context = {"moved": cascaded, "dry_run": True}
-            return Response(RescheduleResultSerializer(moved, context=context).data)
-        fresh = Appointment.objects.with_details().get(pk=moved.pk)
-        others = Appointment.objects.with_details().filter(pk__in=[a.pk for a in cascaded])
-        return Response(RescheduleResultSerializer(fresh, context={"moved": list(others)}).data)
 
     @extend_schema(request=CancelSerializer, responses={200: AppointmentSerializer})
     @action(detail=True, methods=["post"])

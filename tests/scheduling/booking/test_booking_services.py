@@ -2,15 +2,19 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import IntegrityError, OperationalError
+from django.db import IntegrityError, OperationalError, transaction
+from psycopg.errors import DeadlockDetected
 
 from backend.common.errors import Conflict
+from backend.scheduling.booking.models import HoldKind
 from backend.scheduling.booking.services import (
     appointment_book,
     appointment_reschedule,
     concurrency_conflicts,
 )
 from backend.scheduling.day.reminders import reminders_send
+from tests.factories import AppointmentFactory, HoldFactory
+from tests.scheduling.booking.holds import requires_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -55,26 +59,31 @@ def test_an_unmoved_appointment_is_not_reminded_twice(world, front_desk_user):
     assert again.sent == []
 
 
+@pytest.mark.postgres
+@requires_postgres
 @pytest.mark.parametrize(
-    ("error", "expected"),
-    [
-        pytest.param(
-            IntegrityError(
-                'conflicting key value violates exclusion constraint "hold_no_seat_overlap"'
-            ),
-            "seat was taken",
-            id="seat-constraint",
-        ),
-        pytest.param(
-            OperationalError("deadlock detected\nDETAIL: Process 1 waits for ShareLock"),
-            "same moment",
-            id="deadlock",
-        ),
-    ],
+    ("resource", "expected"),
+    [("seat", "seat was taken"), ("staff", "staff member was booked")],
 )
-def test_concurrency_refusals_become_conflicts(error, expected):
-    with pytest.raises(Conflict, match=expected), concurrency_conflicts():
-        raise error
+def test_a_write_the_exclusion_constraints_refuse_becomes_a_conflict(world, resource, expected):
+    one, two = (
+        AppointmentFactory(clinic=world.clinic, patient=patient, seat=world.recliners[0])
+        for patient in world.patients[:2]
+    )
+    if resource == "seat":
+        taken = {"kind": HoldKind.SESSION, "seat": world.recliners[0], "staff": None}
+    else:
+        taken = {"kind": HoldKind.STAFF, "seat": None, "staff": world.nurses[0]}
+    HoldFactory(appointment=one, start=world.at(9), end=world.at(10), **taken)
+
+    with pytest.raises(Conflict, match=expected), concurrency_conflicts(), transaction.atomic():
+        HoldFactory(appointment=two, start=world.at(9, 30), end=world.at(10, 30), **taken)
+
+
+def test_a_deadlock_the_database_broke_becomes_a_conflict():
+    with pytest.raises(Conflict, match="same moment"), concurrency_conflicts():
+        # As Django raises PostgreSQL's refusal (a real deadlock: tests/common/test_db.py).
+        raise OperationalError("deadlock detected") from DeadlockDetected("deadlock detected")
 
 
 def test_other_database_errors_are_not_disguised_as_conflicts():
