@@ -1,10 +1,12 @@
-"""Fixtures shared by every test: role users, API clients and a clinic that is open."""
+"""Fixtures shared by every test: role users, API clients, a clinic that is open, and that
+clinic laid out with rooms, staff, session types and patients (``world``)."""
 
 import pytest
 from rest_framework.test import APIClient
 
 from backend.common.roles import Role
 from tests.factories import ClinicFactory, UserFactory
+from tests.worlds import ClinicWorld, build_clinic_world
 
 
 @pytest.fixture
@@ -53,3 +55,14 @@ def manager_api(manager_user):
 def clinic(db):
     """A clinic in America/New_York, open Monday to Friday 08:00-18:00."""
     return ClinicFactory(with_hours=True)
+
+
+@pytest.fixture
+def world(clinic) -> ClinicWorld:
+    """The clinic with 2 recliners, a 2-chair recovery lounge, a therapy room, 2 nurses, a
+    therapist, its own session types and 4 cleared, REMS-enrolled patients; its day is a
+    Wednesday at least two weeks ahead, so that API tests (on the real clock) can book it.
+
+    Test directories that need another layout override ``world`` or add a named variant.
+    """
+    return build_clinic_world(clinic)

@@ -1,4 +1,4 @@
-"""A small clinic for console tests, a fixed "now", and logged-in browsers per role.
+"""The shared clinic for console tests, a fixed "now", and logged-in browsers per role.
 
 The service clock is moved to Wednesday 2026-05-06 10:00 New York time (``now``), so
 "today" on the board and the wizard's start dates never depend on when the tests run.
@@ -21,16 +21,9 @@ from backend.scheduling.day.services import (
     appointment_discharge,
     appointment_start,
 )
-from backend.scheduling.resources.choices import RoomKind, StaffRole
 from backend.scheduling.resources.models import SessionType
-from tests.factories import (
-    PatientFactory,
-    RoomFactory,
-    SeatFactory,
-    StaffFactory,
-    UserFactory,
-    WorkingHoursFactory,
-)
+from tests.factories import UserFactory
+from tests.worlds import ClinicWorld, build_clinic_world
 
 NEW_YORK = ZoneInfo("America/New_York")
 TODAY = date(2026, 5, 6)  # a Wednesday
@@ -45,18 +38,21 @@ def now(time_machine):
 
 
 @dataclass
-class ConsoleWorld:
-    clinic: object
-    room: object
-    recliners: list
-    nurses: list
-    spravato: SessionType
-    template: PlanTemplate
-    patient: object
-    other: object
-    pending: object
+class ConsoleWorld(ClinicWorld):
+    """Eleanor Whitaker (``patient``) and Marcus Bell (``other``) may book; Tyler Brooks
+    (``pending``) is still being screened. Sessions are the built-in Spravato session."""
 
-    def at(self, day: date, hour: int, minute: int = 0) -> datetime:
+    template: PlanTemplate | None = None
+
+    @property
+    def other(self):
+        return self.patients[1]
+
+    @property
+    def pending(self):
+        return self.patients[2]
+
+    def at(self, day: date, hour: int, minute: int = 0) -> datetime:  # the day comes first
         return datetime.combine(day, time(hour, minute), tzinfo=NEW_YORK)
 
     def book(self, start: datetime, *, patient=None, actor=None):
@@ -86,35 +82,25 @@ class ConsoleWorld:
 
 @pytest.fixture
 def world(clinic) -> ConsoleWorld:
-    room = RoomFactory(clinic=clinic, name="Spravato Room", kind=RoomKind.DOSING)
-    recliners = [SeatFactory(room=room, name=f"Recliner {i}") for i in (1, 2)]
-    nurses = [StaffFactory(clinic=clinic, name=f"Nurse {n}", role=StaffRole.NURSE) for n in "AB"]
-    for nurse in nurses:
-        for weekday in range(5):
-            WorkingHoursFactory(staff=nurse, weekday=weekday, starts=time(8), ends=time(18))
-    patient = PatientFactory(
-        clinic=clinic,
-        cleared=True,
-        rems=True,
-        first_name="Eleanor",
-        last_name="Whitaker",
-        escort_name="Harold Whitaker",
-        escort_phone="555-0141",
-    )
-    other = PatientFactory(
-        clinic=clinic, cleared=True, rems=True, first_name="Marcus", last_name="Bell"
-    )
-    pending = PatientFactory(clinic=clinic, first_name="Tyler", last_name="Brooks")
-    return ConsoleWorld(
-        clinic=clinic,
-        room=room,
-        recliners=recliners,
-        nurses=nurses,
+    """The shared clinic with the console's three patients; it books the built-in session
+    types, so it has none of its own."""
+    return build_clinic_world(
+        clinic,
+        world_class=ConsoleWorld,
+        day=TODAY,
+        session_types=False,
+        patients=[
+            {
+                "first_name": "Eleanor",
+                "last_name": "Whitaker",
+                "escort_name": "Harold Whitaker",
+                "escort_phone": "555-0141",
+            },
+            {"first_name": "Marcus", "last_name": "Bell"},
+            {"first_name": "Tyler", "last_name": "Brooks", "cleared": False, "rems": False},
+        ],
         spravato=SessionType.objects.get(clinic=None, slug="spravato-session"),
         template=PlanTemplate.objects.get(clinic=None, slug="spravato-trd"),
-        patient=patient,
-        other=other,
-        pending=pending,
     )
 
 

@@ -1,4 +1,5 @@
-"""A small clinic for report tests: a 2-recliner dosing room and a 2-chair recovery lounge.
+"""The shared clinic as report tests see it: a 2-recliner "Dosing Room" and a recovery
+lounge of 2 chairs ("Chair 1", "Chair 2"), no therapy room, on Monday 2026-05-04.
 
 The clinic is in America/New_York and open Monday to Friday 08:00-18:00 (the shared
 ``clinic`` fixture).
@@ -6,15 +7,17 @@ The clinic is in America/New_York and open Monday to Friday 08:00-18:00 (the sha
 
 import pytest
 
-from backend.scheduling.resources.choices import RoomKind
-from tests.factories import RoomFactory, SeatFactory
-from tests.scheduling.reports.world import ReportWorld
+from tests.scheduling.reports.world import NEW_YORK_DAY, ReportWorld
+from tests.worlds import build_clinic_world
 
 
 @pytest.fixture
 def world(clinic) -> ReportWorld:
-    dosing_room = RoomFactory(clinic=clinic, name="Dosing Room", kind=RoomKind.DOSING)
-    recliners = [SeatFactory(room=dosing_room, name=f"Recliner {i}") for i in (1, 2)]
-    lounge = RoomFactory(clinic=clinic, name="Recovery Lounge", kind=RoomKind.RECOVERY)
-    lounge_chairs = [SeatFactory(room=lounge, name=f"Chair {i}") for i in (1, 2)]
-    return ReportWorld(clinic, dosing_room, recliners, lounge, lounge_chairs)
+    return build_clinic_world(
+        clinic,
+        world_class=ReportWorld,
+        day=NEW_YORK_DAY,
+        dosing_room="Dosing Room",
+        lounge_chair="Chair",
+        therapy_rooms=0,
+    )

@@ -1,30 +1,23 @@
 """The clinic report tests look at, and ``book``, which writes an appointment's holds.
 
 ``book`` writes an appointment and its seat holds directly, the way booking leaves them
-(cancelled and no-show holds inactive), with no booking rules.
+(cancelled and no-show holds inactive), with no booking rules: report tests choose each
+hold's exact span, whatever the session type.
 """
 
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
-from backend.scheduling.booking.models import AppointmentStatus, HoldKind
-from tests.factories import AppointmentFactory, HoldFactory
+from backend.scheduling.booking.models import AppointmentStatus
+from tests.factories import AppointmentFactory
+from tests.worlds import ClinicWorld, add_holds
 
 NEW_YORK_DAY = date(2026, 5, 4)  # a Monday
-INACTIVE_STATUSES = (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW)
 
 
 @dataclass
-class ReportWorld:
-    clinic: object
-    dosing_room: object
-    recliners: list
-    lounge: object
-    lounge_chairs: list
-
-    def at(self, hour: int, minute: int = 0, day: date = NEW_YORK_DAY) -> datetime:
-        """An aware instant at a wall-clock time in the clinic's zone."""
-        return datetime.combine(day, time(hour, minute), tzinfo=self.clinic.zone)
+class ReportWorld(ClinicWorld):
+    day: date = field(default=NEW_YORK_DAY, kw_only=True)
 
     def book(
         self,
@@ -37,32 +30,14 @@ class ReportWorld:
         status: str = AppointmentStatus.BOOKED,
     ):
         """An appointment with a session hold and, if it has one, a recovery hold."""
-        recovery_end = recovery_end or session_end
         appointment = AppointmentFactory(
             clinic=self.clinic,
             room=seat.room,
             seat=seat,
             start=start,
             end=session_end,
-            recovery_end=recovery_end,
+            recovery_end=recovery_end or session_end,
             status=status,
         )
-        active = status not in INACTIVE_STATUSES
-        HoldFactory(
-            appointment=appointment,
-            kind=HoldKind.SESSION,
-            seat=seat,
-            start=start,
-            end=session_end,
-            active=active,
-        )
-        if recovery_end > session_end:
-            HoldFactory(
-                appointment=appointment,
-                kind=HoldKind.RECOVERY,
-                seat=recovery_seat or seat,
-                start=session_end,
-                end=recovery_end,
-                active=active,
-            )
+        add_holds(appointment, recovery_seat=recovery_seat)
         return appointment
