@@ -11,7 +11,9 @@ from rest_framework.test import APIClient
 from backend.scheduling.booking.models import Appointment, AppointmentStatus
 from tests.scheduling.booking.holds import overlapping_active_holds
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The course template is a built-in row from a data migration: restore it, since the
+# transactional tests before this one flush every table.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def client_for(user) -> APIClient:
@@ -21,11 +23,13 @@ def client_for(user) -> APIClient:
 
 
 def book_course(client, world, patient) -> list[dict]:
-    plan = client.post(
+    created = client.post(
         "/api/v1/plans/",
         {"patient": patient.id, "template": "spravato-trd", "start_date": str(world.monday)},
         format="json",
-    ).json()
+    )
+    assert created.status_code == 201, created.json()
+    plan = created.json()
     booked = client.post(f"/api/v1/plans/{plan['id']}/book/", {}, format="json")
     assert booked.status_code == 201, booked.json()
     return booked.json()["appointments"]
