@@ -15,6 +15,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 from rest_framework.authtoken.models import Token
 
+from backend.common.roles import Role
 from backend.plans.models import (
     PhaseKind,
     PlannedSession,
@@ -42,6 +43,7 @@ from backend.scheduling.resources.choices import (
 from backend.scheduling.resources.models import (
     Clinic,
     Closure,
+    Membership,
     OpeningHours,
     Patient,
     Room,
@@ -64,7 +66,9 @@ def add_opening_hours(clinic, weekdays=WEEKDAYS, opens=OPENS, closes=CLOSES):
 
 
 class UserFactory(DjangoModelFactory):
-    """A user; ``roles=["manager"]`` puts them in those role groups."""
+    """A user. ``roles=["manager"]`` gives them those roles in every clinic (memberships
+    without a clinic, plus the role groups); ``memberships=[(clinic, "front_desk")]`` gives
+    roles in named clinics only."""
 
     class Meta:
         model = "auth.User"
@@ -81,6 +85,23 @@ class UserFactory(DjangoModelFactory):
         for name in extracted:
             group, _ = Group.objects.get_or_create(name=name)
             self.groups.add(group)
+            Membership.objects.create(user=self, clinic=None, role=name)
+
+    @factory.post_generation
+    def memberships(self, create, extracted, **kwargs):
+        if not create or not extracted:
+            return
+        for clinic, role in extracted:
+            Membership.objects.create(user=self, clinic=clinic, role=role)
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    clinic = factory.SubFactory("tests.factories.ClinicFactory")
+    role = Role.FRONT_DESK
 
 
 class TokenFactory(DjangoModelFactory):

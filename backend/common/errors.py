@@ -54,6 +54,18 @@ class Conflict(DomainError):
         super().__init__(detail, conflicts=conflicts or [], **kw)
 
 
+class NotFound(DomainError):
+    """An object the caller cannot see (another clinic's, or none at all): 404."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+
+
+class Forbidden(DomainError):
+    """An object the caller sees, in a clinic where their role does not allow this: 403."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+
+
 class Unprocessable(DomainError):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
 

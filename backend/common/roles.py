@@ -13,6 +13,7 @@ class Role:
     CLINICIAN = "clinician"
     MANAGER = "manager"
     ALL = (FRONT_DESK, CLINICIAN, MANAGER)
+    CHOICES = ((FRONT_DESK, "Front desk"), (CLINICIAN, "Clinician"), (MANAGER, "Manager"))
 
 
 ANY_ROLE = Role.ALL

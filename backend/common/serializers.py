@@ -4,11 +4,62 @@ and the body of every 4xx answer."""
 import copy
 from typing import Any, ClassVar
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
+
+from backend.common.errors import Forbidden, NotFound
+from backend.common.permissions import view_roles
+from backend.common.scoping import access_of, clinic_id_of
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference by id that must name an object of one of the caller's clinics.
+
+    An id the caller cannot see, because it belongs to another clinic or to nothing at
+    all, answers 404 naming the field (the same answer either way, so another clinic's
+    ids do not leak); an object in a clinic where the caller's role does not allow the
+    request answers 403 naming the field. Shared built-in rows (no clinic) may be named
+    by everyone. Nothing is written in either case: the refusal comes before validation
+    ends. ``roles`` overrides the roles the view asks for (a report names its own).
+    """
+
+    def __init__(self, *, roles: tuple[str, ...] | None = None, **kwargs):
+        self.roles = roles
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not hasattr(self.get_queryset(), "for_user"):
+            # Not clinic data (a login account linked to a staff record): a plain reference.
+            return super().to_internal_value(data)
+        if isinstance(data, bool):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        request = self.context.get("request")
+        if request is None:
+            # A serializer built without the request could not scope: a programming error.
+            raise ImproperlyConfigured(f"{type(self).__name__} needs the request in context")
+        try:
+            obj = self.get_queryset().get(pk=data)
+        except ObjectDoesNotExist:
+            obj = None
+        except (TypeError, ValueError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        name = self.field_name or getattr(self.parent, "field_name", "") or "id"
+        access = access_of(request.user)
+        clinic_id = clinic_id_of(obj) if obj is not None else None
+        if obj is None or (clinic_id is not None and not access.has_role(clinic_id)):
+            noun = self.get_queryset().model._meta.verbose_name
+            message = f"No {noun} with id {data} in your clinics."
+            raise NotFound(message, errors={name: [message]})
+        roles = self.roles
+        if roles is None and "view" in self.context:
+            roles = view_roles(request, self.context["view"])
+        if clinic_id is not None and roles is not None and not access.has_role(clinic_id, roles):
+            message = f"Your role at this {obj._meta.verbose_name}'s clinic does not allow this."
+            raise Forbidden(message, errors={name: [message]})
+        return obj
 
 
 def _errors_by_field(
@@ -47,6 +98,8 @@ class ModelCleanMixin:
     appointments).
     """
 
+    # References in the body name objects of the caller's clinics (see below).
+    serializer_related_field = ScopedPrimaryKeyRelatedField
     parent_field: ClassVar[str | None] = None
     immutable_fields: ClassVar[tuple[str, ...]] = ()
     unique_messages: ClassVar[dict[str, str]] = {}

@@ -22,6 +22,11 @@ def forbidden(
     return page(request, template, {"reason": reason}, status=403)
 
 
+def forbidden_unless(request: HttpRequest, action: str, clinic_id: int) -> HttpResponse | None:
+    """The 403 page if the user's role in ``clinic_id`` does not allow ``action``."""
+    return None if can(request.user, action, clinic_id) else forbidden(request)
+
+
 def staff_required(view: Callable) -> Callable:
     """Logged in, and holding at least one of the three roles."""
 
@@ -38,7 +43,10 @@ def staff_required(view: Callable) -> Callable:
 def action_required(
     action: str, *, forbidden_template: str = FORBIDDEN_TEMPLATE
 ) -> Callable[[Callable], Callable]:
-    """Refuses with 403 unless the user's role may take ``action``.
+    """Refuses with 403 unless the user's role in some clinic may take ``action``.
+
+    A view that acts on one object then asks again for the object's own clinic
+    (``forbidden_unless``).
 
     ``forbidden_template`` is the page that says so, for pages that explain who may use them.
     """

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from backend.common.permissions import user_roles
+from backend.common.scoping import access_of
 from backend.console.roles import permissions_of
 from backend.scheduling.resources.calendar import wall_to_utc
 from backend.scheduling.resources.models import Clinic
@@ -22,8 +22,9 @@ SESSION_CLINIC = "console_clinic"
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-def clinics_all() -> list[Clinic]:
-    return list(Clinic.objects.order_by("name", "id"))
+def clinics_of(user) -> list[Clinic]:
+    """The clinics where the user holds a role, by name."""
+    return list(Clinic.objects.for_user(user).order_by("name", "id"))
 
 
 def current_clinic(request: HttpRequest) -> Clinic | None:
@@ -31,7 +32,7 @@ def current_clinic(request: HttpRequest) -> Clinic | None:
     cached = getattr(request, "_console_clinic", None)
     if cached is not None:
         return cached
-    clinics = {c.id: c for c in clinics_all()}
+    clinics = {c.id: c for c in clinics_of(request.user)}
     chosen = None
     asked = request.GET.get("clinic", "")
     if asked.isdigit() and int(asked) in clinics:
@@ -51,7 +52,7 @@ def current_clinic(request: HttpRequest) -> Clinic | None:
 
 
 def clinic_choices(request: HttpRequest) -> list[Clinic]:
-    """Every clinic, by name, as the clinic picker lists them (read once per request)."""
+    """The user's clinics, by name, as the clinic picker lists them (read once per request)."""
     current_clinic(request)
     return request._console_clinics
 
@@ -71,12 +72,13 @@ def page(
     """Render a console page in ``clinic``'s zone (default: the selected clinic)."""
     selected = current_clinic(request)
     clinic = clinic or selected
-    roles = user_roles(request.user)
+    access = access_of(request.user)
+    roles = access.roles_in(clinic.id) if clinic is not None else frozenset()
     full = {
         "clinic": clinic,
         "selected_clinic": selected,
         "clinics": clinic_choices(request),
-        "can": permissions_of(request.user),
+        "can": permissions_of(request.user, clinic.id if clinic is not None else None),
         "roles": sorted(roles),
         "is_manager": "manager" in roles,
         "utilization_url": utilization_url(),

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from backend.common.admin import ClinicScopedAdminMixin
 from backend.plans.models import PlannedSession, PlanPhase, PlanTemplate, TreatmentPlan
 
 
@@ -10,7 +11,7 @@ class PlanPhaseInline(admin.TabularInline):
 
 
 @admin.register(PlanTemplate)
-class PlanTemplateAdmin(admin.ModelAdmin):
+class PlanTemplateAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "clinic", "active"]
     list_filter = ["active", "clinic"]
     search_fields = ["name", "slug"]
@@ -30,7 +31,7 @@ class PlannedSessionInline(admin.TabularInline):
 
 
 @admin.register(TreatmentPlan)
-class TreatmentPlanAdmin(admin.ModelAdmin):
+class TreatmentPlanAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
     list_display = ["patient", "template", "start_date", "status", "clinic"]
     list_filter = ["status", "template", "clinic"]
     search_fields = ["patient__first_name", "patient__last_name"]

@@ -13,11 +13,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from backend.common.errors import DomainError
-from backend.console.access import action_required, forbidden, staff_required
+from backend.console.access import action_required, forbidden_unless, staff_required
 from backend.console.errors import domain_error_show
 from backend.console.forms import CancelForm, DischargeForm, EscortForm, RescheduleForm, StepForm
 from backend.console.presenters import FLAG_LABELS, steps_allowed
-from backend.console.roles import can, permissions_of
+from backend.console.roles import permissions_of
 from backend.console.site import page
 from backend.plans.models import TreatmentPlan
 from backend.plans.services.reschedule import plan_session_reschedule
@@ -46,11 +46,12 @@ STEPS = {
 }
 
 
-def appointment_fetch(pk: int) -> Appointment:
+def appointment_fetch(request: HttpRequest, pk: int) -> Appointment:
+    """The appointment, if it belongs to one of the user's clinics (else 404)."""
     return get_object_or_404(
-        Appointment.objects.with_details().select_related(
-            "discharge__clinician", "ride_confirmation", "rems_form", "cancelled_by"
-        ),
+        Appointment.objects.for_user(request.user)
+        .with_details()
+        .select_related("discharge__clinician", "ride_confirmation", "rems_form", "cancelled_by"),
         pk=pk,
     )
 
@@ -159,13 +160,15 @@ def appointment_page(
 
 @staff_required
 def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return appointment_page(request, appointment_fetch(pk))
+    return appointment_page(request, appointment_fetch(request, pk))
 
 
 @require_POST
 @action_required("reschedule")
 def appointment_reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
-    appointment = appointment_fetch(pk)
+    appointment = appointment_fetch(request, pk)
+    if refused := forbidden_unless(request, "reschedule", appointment.clinic_id):
+        return refused
     form = RescheduleForm(request.POST, appointment=appointment)
     if not form.is_valid():
         return appointment_page(request, appointment, reschedule_form=form, status=400)
@@ -198,7 +201,9 @@ def appointment_reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @action_required("cancel")
 def appointment_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
-    appointment = appointment_fetch(pk)
+    appointment = appointment_fetch(request, pk)
+    if refused := forbidden_unless(request, "cancel", appointment.clinic_id):
+        return refused
     form = CancelForm(request.POST)
     if not form.is_valid():
         return appointment_page(request, appointment, cancel_form=form, status=400)
@@ -221,7 +226,9 @@ def appointment_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @action_required("escort")
 def appointment_escort_view(request: HttpRequest, pk: int) -> HttpResponse:
-    appointment = appointment_fetch(pk)
+    appointment = appointment_fetch(request, pk)
+    if refused := forbidden_unless(request, "escort", appointment.clinic_id):
+        return refused
     form = EscortForm(request.POST)
     if not form.is_valid():
         return appointment_page(request, appointment, escort_form=form, status=400)
@@ -248,9 +255,11 @@ def appointment_step_view(request: HttpRequest, pk: int, step: str) -> HttpRespo
     if step not in STEPS:
         raise Http404("No such step.")
     name, service, done_words = STEPS[step]
-    if not can(request.user, name):
-        return forbidden(request)
-    appointment = get_object_or_404(Appointment.objects.select_related("patient"), pk=pk)
+    appointment = get_object_or_404(
+        Appointment.objects.for_user(request.user).select_related("patient"), pk=pk
+    )
+    if refused := forbidden_unless(request, name, appointment.clinic_id):
+        return refused
     form = StepForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
@@ -264,7 +273,9 @@ def appointment_step_view(request: HttpRequest, pk: int, step: str) -> HttpRespo
 
 @action_required("discharge")
 def appointment_discharge_view(request: HttpRequest, pk: int) -> HttpResponse:
-    appointment = appointment_fetch(pk)
+    appointment = appointment_fetch(request, pk)
+    if refused := forbidden_unless(request, "discharge", appointment.clinic_id):
+        return refused
     session_type = appointment.session_type
     minimum = timedelta(minutes=session_type.min_monitoring_minutes)
     earliest = rules.earliest_discharge(appointment.start, appointment.session_started_at, minimum)

@@ -31,7 +31,7 @@ def board(request: HttpRequest) -> HttpResponse:
     today = clinic_today(clinic, now)
     day = _day(request, today)
     entries = day_board_fetch(clinic=clinic, day=day, now=now)
-    lanes = board_lanes(entries, can=permissions_of(request.user), now=now)
+    lanes = board_lanes(entries, can=permissions_of(request.user, clinic.id), now=now)
     partial = request.GET.get("partial") == "1"
     context = {
         "nav": "board",

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from backend.common.errors import DomainError
-from backend.console.access import action_required, staff_required
+from backend.console.access import action_required, forbidden_unless, staff_required
 from backend.console.errors import domain_error_show
 from backend.console.forms import CourseForm
 from backend.console.presenters import WEEKDAY_HEADERS, plan_grid
@@ -64,6 +64,8 @@ def course_new(request: HttpRequest) -> HttpResponse:
     clinic = current_clinic(request)
     if clinic is None:
         return page(request, "console/no_clinic.html", {"nav": "course"})
+    if refused := forbidden_unless(request, "book", clinic.id):
+        return refused
     status = 200
     if request.method == "POST":
         form = CourseForm(request.POST, clinic=clinic)
@@ -128,9 +130,12 @@ def pins_from_query(data: QueryDict, zone) -> tuple[dict[int, datetime], dict[in
     return pins, errors
 
 
-def _plan_fetch(pk: int) -> TreatmentPlan:
+def _plan_fetch(request: HttpRequest, pk: int) -> TreatmentPlan:
+    """The course, if it belongs to one of the user's clinics (else 404)."""
     return get_object_or_404(
-        TreatmentPlan.objects.select_related("patient", "clinic", "template", "pref_staff"),
+        TreatmentPlan.objects.for_user(request.user).select_related(
+            "patient", "clinic", "template", "pref_staff"
+        ),
         pk=pk,
     )
 
@@ -183,7 +188,7 @@ def course_page(
 
 @staff_required
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = _plan_fetch(pk)
+    plan = _plan_fetch(request, pk)
     pins, errors = pins_from_query(request.GET, plan.clinic.zone)
     return course_page(request, plan, pins=pins, pin_errors=errors)
 
@@ -200,7 +205,9 @@ def _posted_starts(data: QueryDict, prefix: str, zone) -> dict[int, datetime]:
 @require_POST
 @action_required("book")
 def course_book(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = _plan_fetch(pk)
+    plan = _plan_fetch(request, pk)
+    if refused := forbidden_unless(request, "book", plan.clinic_id):
+        return refused
     zone = plan.clinic.zone
     shown = _posted_starts(request.POST, "start_", zone)
     kept = _posted_starts(request.POST, "pin_", zone)

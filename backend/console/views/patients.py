@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from backend.console.access import action_required, staff_required
+from backend.console.access import action_required, forbidden_unless, staff_required
 from backend.console.forms import PatientSearchForm
 from backend.console.site import current_clinic, page
 from backend.plans.models import TreatmentPlan
@@ -28,7 +28,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     # The API's own filter, so the console and integrators find the same people.
     filtered = PatientFilter(
         {"search": query, "clinic": clinic.id if clinic else ""},
-        queryset=Patient.objects.filter(active=True),
+        queryset=Patient.objects.for_user(request.user).filter(active=True),
     ).qs
     patients = list(filtered.order_by("last_name", "first_name", "id")[: RESULTS_SHOWN + 1])
     context = {
@@ -59,7 +59,9 @@ def _patient_context(patient: Patient) -> dict:
 
 @staff_required
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = get_object_or_404(Patient.objects.select_related("clinic"), pk=pk)
+    patient = get_object_or_404(
+        Patient.objects.for_user(request.user).select_related("clinic"), pk=pk
+    )
     return page(request, "console/patient.html", _patient_context(patient), clinic=patient.clinic)
 
 
@@ -67,7 +69,11 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @action_required("patient_feed")
 def patient_feed_issue(request: HttpRequest, pk: int) -> HttpResponse:
     """A new subscription link for the patient (the previous one stops working)."""
-    patient = get_object_or_404(Patient.objects.select_related("clinic"), pk=pk)
+    patient = get_object_or_404(
+        Patient.objects.for_user(request.user).select_related("clinic"), pk=pk
+    )
+    if refused := forbidden_unless(request, "patient_feed", patient.clinic_id):
+        return refused
     _, raw = feed_token_issue(owner=patient, actor=request.user, now=timezone.now())
     links = feed_links_for(request, raw, name=feed_name(patient))
     context = {**_patient_context(patient), "links": links}

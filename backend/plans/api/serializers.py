@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backend.common.fields import AwareDateTimeField, ClinicLocalMixin
-from backend.common.serializers import ClockTimeField, ModelCleanMixin
+from backend.common.serializers import ClockTimeField, ModelCleanMixin, ScopedPrimaryKeyRelatedField
 from backend.plans.models import PlannedSession, PlanPhase, PlanTemplate, TreatmentPlan
 from backend.scheduling.booking.serializers import (
     AppointmentSerializer,
@@ -171,7 +171,7 @@ class PreferencesSerializer(serializers.Serializer):
     )
     earliest_time = ClockTimeField(required=False, allow_null=True)
     latest_time = ClockTimeField(required=False, allow_null=True)
-    staff = serializers.PrimaryKeyRelatedField(
+    staff = ScopedPrimaryKeyRelatedField(
         queryset=Staff.objects.all(), required=False, allow_null=True
     )
 
@@ -185,7 +185,7 @@ class PreferencesSerializer(serializers.Serializer):
 
 
 class PlanCreateSerializer(serializers.Serializer):
-    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
+    patient = ScopedPrimaryKeyRelatedField(queryset=Patient.objects.all())
     template = TemplateRefField()
     start_date = serializers.DateField()
     preferences = PreferencesSerializer(required=False)
@@ -313,10 +313,10 @@ class RescheduleSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(
         default=False, help_text="Check and show what would move; write nothing."
     )
-    staff = serializers.PrimaryKeyRelatedField(
+    staff = ScopedPrimaryKeyRelatedField(
         queryset=Staff.objects.all(), required=False, allow_null=True
     )
-    room = serializers.PrimaryKeyRelatedField(
+    room = ScopedPrimaryKeyRelatedField(
         queryset=Room.objects.all(), required=False, allow_null=True
     )
 

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from backend.common.roles import BOOKING_ROLES, Role
+from backend.common.scoping import ClinicScopedViewMixin
 from backend.plans.api.serializers import (
     PlanBookSerializer,
     PlanCancelSerializer,
@@ -42,13 +43,13 @@ BookingResult = inline_serializer(
 )
 
 
-class PlanTemplateViewSet(viewsets.ModelViewSet):
+class PlanTemplateViewSet(ClinicScopedViewMixin, viewsets.ModelViewSet):
     """Protocols as data. Managers edit; every role reads."""
 
     serializer_class = PlanTemplateSerializer
     filterset_fields = ["slug", "active"]
 
-    def get_queryset(self):
+    def base_queryset(self):
         queryset = PlanTemplate.objects.prefetch_related("phases")
         clinic = self.request.query_params.get("clinic")
         if clinic and clinic.isdigit():
@@ -121,13 +122,14 @@ def booking_data(booking: PlanBooking) -> dict:
     }
 
 
-def _pins(request) -> dict:
-    form = PlanBookSerializer(data=request.data or {})
+def _pins(request, view) -> dict:
+    form = PlanBookSerializer(data=request.data or {}, context={"request": request, "view": view})
     form.is_valid(raise_exception=True)
     return {pin["ordinal"]: pin["start"] for pin in form.validated_data.get("sessions", [])}
 
 
 class PlanViewSet(
+    ClinicScopedViewMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -143,12 +145,12 @@ class PlanViewSet(
         "extend": BOOKING_ROLES,
     }
 
-    def get_queryset(self):
+    def base_queryset(self):
         return plan_queryset()
 
     @extend_schema(request=PlanCreateSerializer, responses={201: PlanSerializer})
     def create(self, request, *args, **kwargs):
-        form = PlanCreateSerializer(data=request.data)
+        form = PlanCreateSerializer(data=request.data, context={"request": request, "view": self})
         form.is_valid(raise_exception=True)
         data = form.validated_data
         prefs = data.get("preferences", {})
@@ -174,7 +176,7 @@ class PlanViewSet(
     def preview(self, request, pk=None):
         """The course as it would be booked now; writes nothing. Pins may be tried."""
         plan = self.get_object()
-        preview = plan_preview(plan=plan, now=timezone.now(), pins=_pins(request))
+        preview = plan_preview(plan=plan, now=timezone.now(), pins=_pins(request, self))
         return Response(preview_data(preview))
 
     @extend_schema(
@@ -187,7 +189,9 @@ class PlanViewSet(
     def book(self, request, pk=None):
         """Book every session not booked yet, all or nothing (409 lists what no longer fits)."""
         plan = self.get_object()
-        booking = plan_book(actor=request.user, plan=plan, now=timezone.now(), pins=_pins(request))
+        booking = plan_book(
+            actor=request.user, plan=plan, now=timezone.now(), pins=_pins(request, self)
+        )
         return Response(booking_data(booking), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PlanCancelSerializer, responses={200: PlanSerializer})
@@ -195,7 +199,7 @@ class PlanViewSet(
     def cancel(self, request, pk=None):
         """Cancel the plan and every appointment of it that has not started."""
         plan = self.get_object()
-        form = PlanCancelSerializer(data=request.data)
+        form = PlanCancelSerializer(data=request.data, context={"request": request, "view": self})
         form.is_valid(raise_exception=True)
         plan_cancel(
             actor=request.user, plan=plan, reason=form.validated_data["reason"], now=timezone.now()
@@ -212,7 +216,7 @@ class PlanViewSet(
     def extend(self, request, pk=None):
         """Book the open-ended phase (maintenance) further ahead by some weeks."""
         plan = self.get_object()
-        form = PlanExtendSerializer(data=request.data)
+        form = PlanExtendSerializer(data=request.data, context={"request": request, "view": self})
         form.is_valid(raise_exception=True)
         booking = plan_extend(
             actor=request.user, plan=plan, weeks=form.validated_data["weeks"], now=timezone.now()
@@ -224,7 +228,7 @@ class PlanViewSet(
 # endpoints: with ``cascade`` the later sessions of the appointment's plan move too, and
 # plans, which depends on scheduling, is the layer that can coordinate both. A comment, not
 # a docstring: the schema generator would show a class docstring as the description.
-class AppointmentRescheduleViewSet(viewsets.GenericViewSet):
+class AppointmentRescheduleViewSet(ClinicScopedViewMixin, viewsets.GenericViewSet):
     queryset = Appointment.objects.with_details()
     serializer_class = RescheduleResultSerializer
     action_roles = {"reschedule": BOOKING_ROLES}
@@ -240,7 +244,7 @@ class AppointmentRescheduleViewSet(viewsets.GenericViewSet):
     @idempotent
     def reschedule(self, request, pk=None):
         appointment = self.get_object()
-        form = RescheduleSerializer(data=request.data)
+        form = RescheduleSerializer(data=request.data, context={"request": request, "view": self})
         form.is_valid(raise_exception=True)
         data = form.validated_data
         moved, cascaded = plan_session_reschedule(

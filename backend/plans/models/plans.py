@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 
+from backend.common.scoping import scoped_queryset
 from backend.plans.models.templates import PlanTemplate
 from backend.scheduling.booking.models import Appointment
 from backend.scheduling.resources.models import Clinic, Patient, SessionType, Staff
@@ -42,6 +43,8 @@ class TreatmentPlan(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=500, blank=True)
 
+    objects = scoped_queryset("clinic").as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["patient", "status"])]
@@ -68,6 +71,8 @@ class PlannedSession(models.Model):
     appointment = models.ForeignKey(
         Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = scoped_queryset("plan__clinic").as_manager()
 
     class Meta:
         ordering = ["plan", "ordinal"]

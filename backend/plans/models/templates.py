@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from backend.common.scoping import scoped_queryset
 from backend.scheduling.resources.models import Clinic, SessionType
 
 
@@ -34,6 +35,9 @@ class PlanTemplate(models.Model):
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Built-in templates (no clinic) are shared defaults that every clinic sees.
+    objects = scoped_queryset("clinic", shared_when_unowned=True).as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -100,6 +104,8 @@ class PlanPhase(models.Model):
     follows_max_days = models.PositiveSmallIntegerField(
         default=3, validators=[MaxValueValidator(60)]
     )
+
+    objects = scoped_queryset("template__clinic", shared_when_unowned=True).as_manager()
 
     class Meta:
         ordering = ["template", "position"]

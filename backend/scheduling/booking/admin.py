@@ -8,7 +8,7 @@ double-book a seat, so the admin shows them and never changes them.
 
 from django.contrib import admin
 
-from backend.common.admin import ReadOnlyAdminMixin
+from backend.common.admin import ClinicScopedAdminMixin, ReadOnlyAdminMixin
 from backend.scheduling.booking.models import Appointment, AppointmentEvent, Hold, IdempotencyKey
 
 # --- Appointments (read-only) ----------------------------------------------------------
@@ -31,7 +31,7 @@ class AppointmentEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AppointmentAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Bookings are made, moved and cancelled through the API, which keeps holds honest."""
 
     list_display = [
@@ -52,7 +52,7 @@ class AppointmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Hold)
-class HoldAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class HoldAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     # Read-only on purpose: a hand-edited hold escapes the booking re-check (see above).
     list_display = ["appointment_id", "kind", "seat", "staff", "start", "end", "active"]
     list_filter = ["kind", "active", "seat__room__clinic"]
@@ -61,7 +61,7 @@ class HoldAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AppointmentEvent)
-class AppointmentEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AppointmentEventAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "appointment_id", "action", "actor"]
     list_filter = ["action"]
     list_select_related = ["actor"]

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
+from backend.common.scoping import ClinicScopedQuerySet, scoped_queryset
 from backend.scheduling.resources.models import Clinic, Patient, Room, Seat, SessionType, Staff
 
 
@@ -34,7 +35,7 @@ class HoldKind(models.TextChoices):
     STAFF = "staff", "Staff"
 
 
-class AppointmentQuerySet(models.QuerySet):
+class AppointmentQuerySet(ClinicScopedQuerySet):
     def active(self):
         return self.filter(status__in=ACTIVE_STATUSES)
 
@@ -153,6 +154,8 @@ class Hold(models.Model):
     end = models.DateTimeField()
     active = models.BooleanField(default=True)
 
+    objects = scoped_queryset("appointment__clinic").as_manager()
+
     class Meta:
         ordering = ["start", "id"]
         indexes = [
@@ -191,6 +194,8 @@ class AppointmentEvent(models.Model):
     action = models.CharField(max_length=40)
     changes = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     note = models.TextField(blank=True)
+
+    objects = scoped_queryset("appointment__clinic").as_manager()
 
     class Meta:
         ordering = ["at", "id"]

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backend.common.fields import AwareDateTimeField, ClinicLocalMixin
+from backend.common.serializers import ScopedPrimaryKeyRelatedField
 from backend.scheduling.booking.models import Appointment, AppointmentEvent, HoldKind
 from backend.scheduling.resources.models import Clinic, Patient, Room, Seat, SessionType, Staff
 
@@ -100,16 +101,16 @@ class AppointmentSerializer(ClinicLocalMixin, serializers.ModelSerializer):
 
 
 class AppointmentCreateSerializer(serializers.Serializer):
-    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.select_related("clinic"))
-    session_type = serializers.PrimaryKeyRelatedField(queryset=SessionType.objects.all())
+    patient = ScopedPrimaryKeyRelatedField(queryset=Patient.objects.select_related("clinic"))
+    session_type = ScopedPrimaryKeyRelatedField(queryset=SessionType.objects.all())
     start = AwareDateTimeField(whole_minutes=True)
-    staff = serializers.PrimaryKeyRelatedField(
+    staff = ScopedPrimaryKeyRelatedField(
         queryset=Staff.objects.all(), required=False, allow_null=True
     )
-    room = serializers.PrimaryKeyRelatedField(
+    room = ScopedPrimaryKeyRelatedField(
         queryset=Room.objects.all(), required=False, allow_null=True
     )
-    seat = serializers.PrimaryKeyRelatedField(
+    seat = ScopedPrimaryKeyRelatedField(
         queryset=Seat.objects.select_related("room"), required=False, allow_null=True
     )
     escort = EscortSerializer(required=False)
@@ -148,13 +149,13 @@ class SlotSerializer(PlacedSessionSerializer):
 
 
 class AvailabilityQuerySerializer(serializers.Serializer):
-    session_type = serializers.PrimaryKeyRelatedField(queryset=SessionType.objects.all())
+    session_type = ScopedPrimaryKeyRelatedField(queryset=SessionType.objects.all())
     date_from = serializers.DateField()
     date_to = serializers.DateField()
-    clinic = serializers.PrimaryKeyRelatedField(queryset=Clinic.objects.all(), required=False)
-    staff = serializers.PrimaryKeyRelatedField(queryset=Staff.objects.all(), required=False)
-    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all(), required=False)
-    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all(), required=False)
+    clinic = ScopedPrimaryKeyRelatedField(queryset=Clinic.objects.all(), required=False)
+    staff = ScopedPrimaryKeyRelatedField(queryset=Staff.objects.all(), required=False)
+    patient = ScopedPrimaryKeyRelatedField(queryset=Patient.objects.all(), required=False)
+    room = ScopedPrimaryKeyRelatedField(queryset=Room.objects.all(), required=False)
     step = serializers.IntegerField(required=False, min_value=5, max_value=240, default=15)
     earliest_time = serializers.TimeField(required=False)
     latest_time = serializers.TimeField(required=False)

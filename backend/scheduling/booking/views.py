@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.common.roles import BOOKING_ROLES
+from backend.common.scoping import ClinicScopedViewMixin
 from backend.scheduling.booking.filters import AppointmentFilter
 from backend.scheduling.booking.idempotency import IDEMPOTENCY_HEADER, idempotent
 from backend.scheduling.booking.models import Appointment, AppointmentEvent
@@ -33,6 +34,7 @@ def appointment_data(appointment: Appointment) -> dict:
 # Reschedule (appointments/{id}/reschedule/) may move later sessions of the appointment's
 # treatment plan, so the plans app serves it, routed beside these endpoints.
 class AppointmentViewSet(
+    ClinicScopedViewMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -52,7 +54,9 @@ class AppointmentViewSet(
     )
     @idempotent
     def create(self, request, *args, **kwargs):
-        form = AppointmentCreateSerializer(data=request.data)
+        form = AppointmentCreateSerializer(
+            data=request.data, context={"request": request, "view": self}
+        )
         form.is_valid(raise_exception=True)
         data = form.validated_data
         escort = data.get("escort")
@@ -75,7 +79,7 @@ class AppointmentViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         appointment = self.get_object()
-        form = CancelSerializer(data=request.data)
+        form = CancelSerializer(data=request.data, context={"request": request, "view": self})
         form.is_valid(raise_exception=True)
         cancelled = appointment_cancel(
             actor=request.user,
@@ -108,7 +112,9 @@ class AvailabilityView(APIView):
         },
     )
     def get(self, request):
-        form = AvailabilityQuerySerializer(data=request.query_params)
+        form = AvailabilityQuerySerializer(
+            data=request.query_params, context={"request": request, "view": self}
+        )
         form.is_valid(raise_exception=True)
         data = form.validated_data
         result = availability_search(

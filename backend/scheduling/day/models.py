@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 
+from backend.common.scoping import scoped_queryset
 from backend.scheduling.booking.models import Appointment
 
 
@@ -34,6 +35,8 @@ class Discharge(models.Model):
     )
     notes = models.TextField(blank=True)
 
+    objects = scoped_queryset("appointment__clinic").as_manager()
+
     def __str__(self) -> str:
         return f"Discharge of {self.appointment_id} at {self.at:%Y-%m-%d %H:%M}"
 
@@ -47,6 +50,8 @@ class RideConfirmation(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField()
     confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = scoped_queryset("appointment__clinic").as_manager()
 
     def __str__(self) -> str:
         state = "confirmed" if self.confirmed_at else "pending"
@@ -62,6 +67,8 @@ class ReminderSent(models.Model):
     kind = models.CharField(max_length=40)
     sent_at = models.DateTimeField()
     recipient = models.EmailField()
+
+    objects = scoped_queryset("appointment__clinic").as_manager()
 
     class Meta:
         constraints = [
@@ -86,6 +93,8 @@ class RemsForm(models.Model):
     reference = models.CharField(
         max_length=120, blank=True, help_text="Confirmation number from the REMS portal."
     )
+
+    objects = scoped_queryset("appointment__clinic").as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["filed_at", "due_on"])]

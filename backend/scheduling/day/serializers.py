@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backend.common.fields import ClinicLocalMixin
+from backend.common.serializers import ScopedPrimaryKeyRelatedField
 from backend.scheduling.booking.models import AppointmentStatus
 from backend.scheduling.booking.serializers import AppointmentSerializer
 from backend.scheduling.day.models import Discharge, RemsForm
@@ -75,7 +76,7 @@ class RemsFileSerializer(serializers.Serializer):
 
 
 class DayQuerySerializer(serializers.Serializer):
-    clinic = serializers.PrimaryKeyRelatedField(queryset=Clinic.objects.all())
+    clinic = ScopedPrimaryKeyRelatedField(queryset=Clinic.objects.all())
     date = serializers.DateField(
         required=False, help_text="Clinic-local date; defaults to the clinic's today."
     )
@@ -88,7 +89,7 @@ class RidesQuerySerializer(DayQuerySerializer):
 
 
 class RemsDueQuerySerializer(serializers.Serializer):
-    clinic = serializers.PrimaryKeyRelatedField(queryset=Clinic.objects.all())
+    clinic = ScopedPrimaryKeyRelatedField(queryset=Clinic.objects.all())
     overdue = serializers.BooleanField(
         required=False, allow_null=True, default=None, help_text="true: only overdue forms."
     )

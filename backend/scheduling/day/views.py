@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.common.roles import DAY_ACTION_ROLES, REMS_FILE_ROLES
+from backend.common.scoping import ClinicScopedViewMixin
 from backend.common.serializers import ErrorSerializer
 from backend.scheduling.booking.models import Appointment
 from backend.scheduling.day.models import RemsForm
@@ -73,7 +74,7 @@ def _step_schema(summary: str, request=StepSerializer, extra=None):
 # Steps of the day of treatment on appointments/{id}/<step>/, routed beside booking's
 # appointment endpoints; each answers the appointment after the step. A comment, not a
 # docstring: the schema generator would show a class docstring on every step.
-class AppointmentDayViewSet(viewsets.GenericViewSet):
+class AppointmentDayViewSet(ClinicScopedViewMixin, viewsets.GenericViewSet):
     queryset = Appointment.objects.with_details()
     serializer_class = DayAppointmentSerializer
     action_roles = DAY_ACTION_ROLES
@@ -82,7 +83,7 @@ class AppointmentDayViewSet(viewsets.GenericViewSet):
 
     def _step(self, request, service, **kwargs):
         appointment = self.get_object()
-        form = StepSerializer(data=request.data)
+        form = StepSerializer(data=request.data, context={"request": request, "view": self})
         form.is_valid(raise_exception=True)
         done = service(
             actor=request.user,
@@ -137,7 +138,7 @@ class AppointmentDayViewSet(viewsets.GenericViewSet):
         monitoring time unless `override_reason` is given. Opens the REMS form when the
         session type needs one. Clinicians only."""
         appointment = self.get_object()
-        form = DischargeSerializer(data=request.data)
+        form = DischargeSerializer(data=request.data, context={"request": request, "view": self})
         form.is_valid(raise_exception=True)
         data = form.validated_data
         done = appointment_discharge(
@@ -160,7 +161,7 @@ class AppointmentDayViewSet(viewsets.GenericViewSet):
     def escort(self, request, pk=None):
         """Set who collects the patient; only the keys sent change."""
         appointment = self.get_object()
-        form = EscortUpdateSerializer(data=request.data)
+        form = EscortUpdateSerializer(data=request.data, context={"request": request, "view": self})
         form.is_valid(raise_exception=True)
         done = appointment_escort_update(
             actor=request.user,
@@ -181,7 +182,9 @@ class BoardView(APIView):
         responses={200: BoardSerializer, 400: BAD_INPUT},
     )
     def get(self, request):
-        form = DayQuerySerializer(data=request.query_params)
+        form = DayQuerySerializer(
+            data=request.query_params, context={"request": request, "view": self}
+        )
         form.is_valid(raise_exception=True)
         clinic = form.validated_data["clinic"]
         now = timezone.now()
@@ -207,7 +210,9 @@ class RidesView(APIView):
         responses={200: RidesSerializer, 400: BAD_INPUT},
     )
     def get(self, request):
-        form = RidesQuerySerializer(data=request.query_params)
+        form = RidesQuerySerializer(
+            data=request.query_params, context={"request": request, "view": self}
+        )
         form.is_valid(raise_exception=True)
         clinic = form.validated_data["clinic"]
         day = form.validated_data.get("date") or clinic_today(clinic, timezone.now()) + timedelta(
@@ -224,7 +229,7 @@ class RidesView(APIView):
         )
 
 
-class RemsFormViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class RemsFormViewSet(ClinicScopedViewMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """REMS patient monitoring forms: what is due, and filing them (clinicians)."""
 
     queryset = RemsForm.objects.select_related(
@@ -241,7 +246,9 @@ class RemsFormViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["get"])
     def due(self, request):
-        form = RemsDueQuerySerializer(data=request.query_params)
+        form = RemsDueQuerySerializer(
+            data=request.query_params, context={"request": request, "view": self}
+        )
         form.is_valid(raise_exception=True)
         clinic = form.validated_data["clinic"]
         today = clinic_today(clinic, timezone.now())
@@ -269,7 +276,7 @@ class RemsFormViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def file(self, request, pk=None):
         form = self.get_object()
-        body = RemsFileSerializer(data=request.data)
+        body = RemsFileSerializer(data=request.data, context={"request": request, "view": self})
         body.is_valid(raise_exception=True)
         now = timezone.now()
         filed = rems_form_file(

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 
+from backend.common.scoping import scoped_queryset
 from backend.scheduling.resources.models import Clinic, Patient, Room, Staff
 
 
@@ -30,6 +31,8 @@ class FeedToken(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = scoped_queryset("clinic").as_manager()
 
     class Meta:
         constraints = [

@@ -24,6 +24,7 @@ from rest_framework.response import Response
 
 from backend.common.permissions import user_roles
 from backend.common.roles import PATIENT_FEED_ROLES, ROOM_FEED_ROLES, STAFF_FEED_ROLES
+from backend.common.scoping import ClinicScopedViewMixin
 from backend.scheduling.booking.models import Appointment
 from backend.scheduling.feeds.links import feed_links_for
 from backend.scheduling.feeds.serializers import FeedLinksSerializer
@@ -108,17 +109,17 @@ class FeedActions:
         return Response(data, status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
 
 
-class PatientFeedViewSet(FeedActions, viewsets.GenericViewSet):
+class PatientFeedViewSet(ClinicScopedViewMixin, FeedActions, viewsets.GenericViewSet):
     queryset = Patient.objects.all()
     feed_roles = PATIENT_FEED_ROLES
 
 
-class RoomFeedViewSet(FeedActions, viewsets.GenericViewSet):
+class RoomFeedViewSet(ClinicScopedViewMixin, FeedActions, viewsets.GenericViewSet):
     queryset = Room.objects.all()
     feed_roles = ROOM_FEED_ROLES
 
 
-class StaffFeedViewSet(FeedActions, viewsets.GenericViewSet):
+class StaffFeedViewSet(ClinicScopedViewMixin, FeedActions, viewsets.GenericViewSet):
     queryset = Staff.objects.all()
     feed_roles = STAFF_FEED_ROLES
     feed_self_service = True
@@ -137,7 +138,7 @@ class ICalendarRenderer(BaseRenderer):
         return json.dumps(data).encode()
 
 
-class AppointmentIcsViewSet(viewsets.GenericViewSet):
+class AppointmentIcsViewSet(ClinicScopedViewMixin, viewsets.GenericViewSet):
     queryset = Appointment.objects.with_details()
 
     @extend_schema(

@@ -14,6 +14,8 @@ from typing import Any
 from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer
 
+from backend.common.roles import REPORT_ROLES
+from backend.common.serializers import ScopedPrimaryKeyRelatedField
 from backend.scheduling.reports.services import UtilizationResult
 from backend.scheduling.reports.utilization import (
     DEFINITIONS,
@@ -24,6 +26,7 @@ from backend.scheduling.reports.utilization import (
     PeriodUsage,
     Usage,
 )
+from backend.scheduling.resources.models import Clinic
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # Ratios are rounded the same way in JSON and CSV.
@@ -38,7 +41,9 @@ def ratio(value: float | None) -> float | None:
 
 
 class UtilizationQuerySerializer(serializers.Serializer):
-    clinic = serializers.IntegerField(min_value=1, help_text="The clinic's id.")
+    clinic = ScopedPrimaryKeyRelatedField(
+        queryset=Clinic.objects.all(), roles=REPORT_ROLES, help_text="The clinic's id."
+    )
     date_from = serializers.DateField(help_text="First clinic-local date, inclusive.")
     date_to = serializers.DateField(
         help_text=f"Last clinic-local date, inclusive; the range covers at most {MAX_DAYS} days."

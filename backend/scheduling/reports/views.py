@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.common.permissions import user_has_role
-from backend.common.roles import Role
+from backend.common.roles import REPORT_ROLES
 from backend.common.serializers import ErrorSerializer
 from backend.scheduling.reports.serializers import (
     UtilizationCSVRenderer,
@@ -21,10 +21,12 @@ from backend.scheduling.reports.services import utilization_report
 
 
 class IsManager(BasePermission):
+    """A manager somewhere; the clinic field then asks for the role in that clinic."""
+
     message = "Utilization reports are for managers."
 
     def has_permission(self, request, view) -> bool:
-        return user_has_role(request.user, Role.MANAGER)
+        return user_has_role(request.user, *REPORT_ROLES)
 
 
 UTILIZATION_DESCRIPTION = """\
@@ -82,11 +84,13 @@ class UtilizationReportView(APIView):
         },
     )
     def get(self, request):
-        form = UtilizationQuerySerializer(data=request.query_params)
+        form = UtilizationQuerySerializer(
+            data=request.query_params, context={"request": request, "view": self}
+        )
         form.is_valid(raise_exception=True)
         query = form.validated_data
         result = utilization_report(
-            clinic_id=query["clinic"],
+            clinic_id=query["clinic"].id,
             date_from=query["date_from"],
             date_to=query["date_to"],
             granularity=query["granularity"],

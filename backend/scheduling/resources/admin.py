@@ -4,9 +4,11 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count, Q
 
+from backend.common.admin import ClinicScopedAdminMixin
 from backend.scheduling.resources.models import (
     Clinic,
     Closure,
+    Membership,
     OpeningHours,
     Patient,
     Room,
@@ -31,7 +33,7 @@ class ClosureInline(admin.TabularInline):
 
 
 @admin.register(Clinic)
-class ClinicAdmin(admin.ModelAdmin):
+class ClinicAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "timezone", "phone", "email"]
     search_fields = ["name", "slug", "address"]
     prepopulated_fields = {"slug": ["name"]}
@@ -39,14 +41,14 @@ class ClinicAdmin(admin.ModelAdmin):
 
 
 @admin.register(OpeningHours)
-class OpeningHoursAdmin(admin.ModelAdmin):
+class OpeningHoursAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
     list_display = ["clinic", "weekday", "opens", "closes"]
     list_filter = ["clinic", "weekday"]
     list_select_related = ["clinic"]
 
 
 @admin.register(Closure)
-class ClosureAdmin(admin.ModelAdmin):
+class ClosureAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
     list_display = ["clinic", "start_date", "end_date", "reason"]
     list_filter = ["clinic"]
     list_select_related = ["clinic"]
@@ -63,7 +65,7 @@ class SeatInline(admin.TabularInline):
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "clinic", "kind", "capacity", "active"]
     list_filter = ["clinic", "kind", "active"]
     list_select_related = ["clinic"]
@@ -83,7 +85,7 @@ class RoomAdmin(admin.ModelAdmin):
 
 
 @admin.register(Seat)
-class SeatAdmin(admin.ModelAdmin):
+class SeatAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "room", "kind", "active"]
     list_filter = ["room__clinic", "room", "kind", "active"]
     list_select_related = ["room"]
@@ -99,7 +101,7 @@ class WorkingHoursInline(admin.TabularInline):
 
 
 @admin.register(Staff)
-class StaffAdmin(admin.ModelAdmin):
+class StaffAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "role", "clinic", "email", "user", "active"]
     list_filter = ["clinic", "role", "active"]
     list_select_related = ["clinic", "user"]
@@ -109,7 +111,7 @@ class StaffAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkingHours)
-class WorkingHoursAdmin(admin.ModelAdmin):
+class WorkingHoursAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
     list_display = ["staff", "weekday", "starts", "ends"]
     list_filter = ["staff__clinic", "weekday"]
     list_select_related = ["staff"]
@@ -120,7 +122,7 @@ class WorkingHoursAdmin(admin.ModelAdmin):
 
 
 @admin.register(SessionType)
-class SessionTypeAdmin(admin.ModelAdmin):
+class SessionTypeAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "slug",
@@ -170,7 +172,7 @@ class PatientAdminForm(forms.ModelForm):
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
     form = PatientAdminForm
     list_display = [
         "last_name",
@@ -186,3 +188,11 @@ class PatientAdmin(admin.ModelAdmin):
     list_filter = ["clinic", "screening_status", "active"]
     list_select_related = ["clinic"]
     search_fields = ["first_name", "last_name", "email", "phone"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "clinic", "role", "created_at"]
+    list_filter = ["clinic", "role"]
+    list_select_related = ["user", "clinic"]
+    search_fields = ["user__username", "user__email"]

@@ -12,6 +12,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from backend.common.roles import Role
+from backend.common.scoping import scoped_queryset
 from backend.scheduling.resources.choices import (
     RecoveryLocation,
     RoomKind,
@@ -54,6 +56,8 @@ class Clinic(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = scoped_queryset("pk").as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -72,6 +76,8 @@ class OpeningHours(models.Model):
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     opens = models.TimeField()
     closes = models.TimeField()
+
+    objects = scoped_queryset("clinic").as_manager()
 
     class Meta:
         ordering = ["clinic", "weekday", "opens"]
@@ -103,6 +109,8 @@ class Closure(models.Model):
     end_date = models.DateField()
     reason = models.CharField(max_length=200, blank=True)
 
+    objects = scoped_queryset("clinic").as_manager()
+
     class Meta:
         ordering = ["clinic", "start_date"]
         constraints = [
@@ -126,6 +134,8 @@ class Room(models.Model):
     kind = models.CharField(max_length=20, choices=RoomKind.choices)
     active = models.BooleanField(default=True)
 
+    objects = scoped_queryset("clinic").as_manager()
+
     class Meta:
         ordering = ["clinic", "name"]
         constraints = [
@@ -143,6 +153,8 @@ class Seat(models.Model):
     name = models.CharField(max_length=80)
     kind = models.CharField(max_length=20, choices=SeatKind.choices, default=SeatKind.CHAIR)
     active = models.BooleanField(default=True)
+
+    objects = scoped_queryset("room__clinic").as_manager()
 
     class Meta:
         ordering = ["room", "name"]
@@ -168,6 +180,8 @@ class Staff(models.Model):
     )
     active = models.BooleanField(default=True)
 
+    objects = scoped_queryset("clinic").as_manager()
+
     class Meta:
         ordering = ["clinic", "name"]
         verbose_name = "staff member"
@@ -184,6 +198,8 @@ class WorkingHours(models.Model):
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     starts = models.TimeField()
     ends = models.TimeField()
+
+    objects = scoped_queryset("staff__clinic").as_manager()
 
     class Meta:
         ordering = ["staff", "weekday", "starts"]
@@ -272,6 +288,9 @@ class SessionType(models.Model):
     )
     active = models.BooleanField(default=True)
 
+    # Built-in types (no clinic) are shared defaults that every clinic sees.
+    objects = scoped_queryset("clinic", shared_when_unowned=True).as_manager()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -329,6 +348,8 @@ class Patient(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = scoped_queryset("clinic").as_manager()
+
     class Meta:
         ordering = ["last_name", "first_name"]
         indexes = [models.Index(fields=["clinic", "last_name", "first_name"])]
@@ -360,3 +381,45 @@ class Patient(models.Model):
     @property
     def initials(self) -> str:
         return f"{self.first_name[:1]}.{self.last_name[:1]}.".upper()
+
+
+class Membership(models.Model):
+    """One role a user holds in one clinic; a user may hold several, in several clinics.
+
+    A membership without a clinic holds the role in every clinic of the install, present
+    and future: the group's operations manager, say. What a user sees and may do is
+    decided by these rows (``backend.common.scoping``), never by global groups.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    clinic = models.ForeignKey(
+        Clinic,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        null=True,
+        blank=True,
+        help_text="Empty: the role in every clinic of the group.",
+    )
+    role = models.CharField(max_length=20, choices=Role.CHOICES)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_queryset("clinic").as_manager()
+
+    class Meta:
+        ordering = ["clinic", "user", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "clinic", "role"], name="membership_unique_role_per_clinic"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(clinic__isnull=True),
+                name="membership_unique_role_everywhere",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.clinic or "every clinic"
+        return f"{self.user} as {self.get_role_display()} at {where}"

@@ -14,6 +14,7 @@ from rest_framework import viewsets
 
 from backend.common.errors import Conflict
 from backend.common.roles import Role
+from backend.common.scoping import ClinicScopedViewMixin
 from backend.common.serializers import ErrorSerializer
 from backend.scheduling.resources import filters, serializers
 from backend.scheduling.resources.models import Clinic, Patient, Room, Seat, SessionType, Staff
@@ -58,7 +59,7 @@ def _crud_schema(resource: str, plural: str):
     )
 
 
-class ResourceViewSet(viewsets.ModelViewSet):
+class ResourceViewSet(ClinicScopedViewMixin, viewsets.ModelViewSet):
     """Deleting what appointments (or patients) still refer to is a 409, not a 500."""
 
     write_roles: ClassVar[tuple[str, ...]] = (Role.MANAGER,)

@@ -57,7 +57,6 @@ def test_create_plan_by_slug_is_a_draft(front_desk_api, plan_world):
     ("change", "field"),
     [
         pytest.param({"template": "no-such-template"}, "template", id="unknown-template"),
-        pytest.param({"patient": 999999}, "patient", id="unknown-patient"),
         pytest.param({"start_date": "2020-01-06"}, "start_date", id="start-in-the-past"),
         pytest.param({"start_date": "06/01/2030"}, "start_date", id="bad-date"),
         pytest.param({"preferences": {"weekdays": [7]}}, "preferences", id="weekday-7"),
@@ -77,6 +76,14 @@ def test_create_plan_bad_input_is_400_naming_the_field(front_desk_api, plan_worl
 
     assert response.status_code == 400, response.json()
     assert field in response.json()["errors"]
+    assert TreatmentPlan.objects.count() == 0
+
+
+def test_create_plan_for_an_unknown_patient_is_404_naming_it(front_desk_api, plan_world):
+    response = create_plan(front_desk_api, plan_world, patient=999999)
+
+    assert response.status_code == 404
+    assert list(response.json()["errors"]) == ["patient"]
     assert TreatmentPlan.objects.count() == 0
 
 

@@ -117,7 +117,6 @@ def test_availability_for_a_builtin_type_among_clinics_needs_a_clinic(front_desk
     [
         pytest.param({"date_to": "2020-01-01"}, "date_to", id="to-before-from"),
         pytest.param({"date_from": "not-a-date"}, "date_from", id="bad-date"),
-        pytest.param({"session_type": 999999}, "session_type", id="unknown-type"),
         pytest.param({"step": 1}, "step", id="step-too-small"),
     ],
 )
@@ -163,7 +162,7 @@ def test_availability_query_count_does_not_grow_with_bookings(
     assert response.status_code == 200
 
 
-def test_availability_for_an_unknown_clinic_is_400_naming_clinic(front_desk_api, world):
+def test_availability_for_an_unknown_clinic_is_404_naming_clinic(front_desk_api, world):
     from tests.factories import ClinicFactory
 
     ClinicFactory()
@@ -171,5 +170,12 @@ def test_availability_for_an_unknown_clinic_is_400_naming_clinic(front_desk_api,
 
     response = search(front_desk_api, world, builtin, clinic=999999)
 
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert list(response.json()["errors"]) == ["clinic"]
+
+
+def test_availability_for_an_unknown_session_type_is_404_naming_it(front_desk_api, world):
+    response = search(front_desk_api, world, world.spravato, session_type=999999)
+
+    assert response.status_code == 404
+    assert list(response.json()["errors"]) == ["session_type"]

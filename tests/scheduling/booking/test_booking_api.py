@@ -168,9 +168,6 @@ def test_book_in_the_past_is_400_naming_start(front_desk_api, world):
     [
         pytest.param({"start": "2030-01-02T09:00:00"}, "start", id="naive-datetime"),
         pytest.param({"start": "next tuesday"}, "start", id="garbage-datetime"),
-        pytest.param({"patient": 999999}, "patient", id="unknown-patient"),
-        pytest.param({"session_type": 999999}, "session_type", id="unknown-session-type"),
-        pytest.param({"staff": 999999}, "staff", id="unknown-staff"),
         pytest.param({"patient": "abc"}, "patient", id="wrong-type"),
     ],
 )
@@ -186,6 +183,31 @@ def test_book_bad_input_is_400_naming_the_field(front_desk_api, world, change, f
 
     assert response.status_code == 400
     assert field in response.json()["errors"]
+    assert Appointment.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        pytest.param({"patient": 999999}, "patient", id="unknown-patient"),
+        pytest.param({"session_type": 999999}, "session_type", id="unknown-session-type"),
+        pytest.param({"staff": 999999}, "staff", id="unknown-staff"),
+    ],
+)
+def test_book_unknown_reference_is_404_naming_the_field(front_desk_api, world, change, field):
+    # An id the caller cannot see answers the same whether it exists in another clinic or
+    # not at all, so other clinics' ids do not leak.
+    body = {
+        "patient": world.patients[0].id,
+        "session_type": world.spravato.id,
+        "start": world.at(9).isoformat(),
+    }
+    body.update(change)
+
+    response = front_desk_api.post(URL, body, format="json")
+
+    assert response.status_code == 404
+    assert list(response.json()["errors"]) == [field]
     assert Appointment.objects.count() == 0
 
 

@@ -157,14 +157,21 @@ def test_board_of_another_date_and_other_clinics_are_apart(front_desk_api, live)
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({}, "clinic"), ({"clinic": 999999}, "clinic"), ({"clinic": "x"}, "clinic")],
-    ids=["missing", "unknown", "not-a-number"],
+    [({}, "clinic"), ({"clinic": "x"}, "clinic")],
+    ids=["missing", "not-a-number"],
 )
 def test_board_bad_query_is_400_naming_the_field(front_desk_api, live, params, field):
     response = front_desk_api.get(BOARD, params)
 
     assert response.status_code == 400
     assert field in response.json()["errors"]
+
+
+def test_board_of_an_unknown_clinic_is_404_naming_it(front_desk_api, live):
+    response = front_desk_api.get(BOARD, {"clinic": 999999})
+
+    assert response.status_code == 404
+    assert list(response.json()["errors"]) == ["clinic"]
 
 
 def test_board_bad_date_is_400(front_desk_api, live):

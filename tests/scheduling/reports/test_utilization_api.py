@@ -227,7 +227,6 @@ def test_utilization_csv_errors_answer_in_json(manager_api, world):
     [
         ({"clinic": None}, "clinic"),
         ({"clinic": "abc"}, "clinic"),
-        ({"clinic": "999999"}, "clinic"),
         ({"date_from": None}, "date_from"),
         ({"date_from": "2026-13-01"}, "date_from"),
         ({"date_to": None}, "date_to"),
@@ -238,7 +237,6 @@ def test_utilization_csv_errors_answer_in_json(manager_api, world):
     ids=[
         "clinic-missing",
         "clinic-not-a-number",
-        "clinic-unknown",
         "date-from-missing",
         "date-from-malformed",
         "date-to-missing",
@@ -254,6 +252,13 @@ def test_utilization_api_bad_input_is_a_400_naming_the_field(manager_api, world,
     body = response.json()
     assert list(body["errors"]) == [field]
     assert field in body["detail"]
+
+
+def test_utilization_api_of_an_unknown_clinic_is_404_naming_it(manager_api, world):
+    response = manager_api.get(URL, query(world, clinic="999999"))
+
+    assert response.status_code == 404
+    assert list(response.json()["errors"]) == ["clinic"]
 
 
 def test_utilization_api_allows_exactly_366_days(manager_api, world):
@@ -283,5 +288,6 @@ def test_utilization_api_query_count_does_not_grow_with_holds(manager_api, world
         response = manager_api.get(URL, params)
 
     assert response.status_code == 200
-    # The user's roles, then the report's five: clinic, hours, closures, seats, holds.
-    assert len(queries) == 1 + 5
+    # The user's memberships and the clinic named (scoping), then the report's five:
+    # clinic, hours, closures, seats, holds.
+    assert len(queries) == 2 + 5

@@ -34,7 +34,6 @@ def test_error_body_that_is_not_an_object_is_400(manager_api):
         pytest.param({"is_dosing": "perhaps"}, "is_dosing", id="text-for-boolean"),
         pytest.param({"name": ["a", "list"]}, "name", id="list-for-text"),
         pytest.param({"clinic": "first"}, "clinic", id="text-for-id"),
-        pytest.param({"clinic": 99999}, "clinic", id="unknown-clinic"),
     ],
 )
 def test_error_wrong_type_names_the_field(manager_api, clinic, payload, field):
@@ -52,6 +51,16 @@ def test_error_wrong_type_names_the_field(manager_api, clinic, payload, field):
     assert response.status_code == 400
     assert list(response.json()["errors"]) == [field]
     assert response.json()["detail"].startswith(f"Invalid input in '{field}'.")
+    assert not SessionType.objects.filter(slug="typed").exists()
+
+
+def test_error_unknown_clinic_is_404_naming_the_field(manager_api, clinic):
+    body = {"clinic": 99999, "slug": "typed", "name": "Typed", "in_room_minutes": 30}
+
+    response = manager_api.post("/api/v1/session-types/", body, format="json")
+
+    assert response.status_code == 404
+    assert list(response.json()["errors"]) == ["clinic"]
     assert not SessionType.objects.filter(slug="typed").exists()
 
 

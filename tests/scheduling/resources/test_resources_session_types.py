@@ -1,7 +1,8 @@
 import pytest
+from rest_framework.test import APIClient
 
 from backend.scheduling.resources.models import SessionType
-from tests.factories import AppointmentFactory, ClinicFactory, SessionTypeFactory
+from tests.factories import AppointmentFactory, ClinicFactory, SessionTypeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -198,13 +199,25 @@ def test_session_type_renaming_slug_to_a_taken_one_is_refused(manager_api, clini
     assert list(response.json()["errors"]) == ["slug"]
 
 
-def test_session_type_builtin_cannot_be_moved_into_a_clinic(manager_api, clinic):
+def test_session_type_builtin_cannot_be_moved_into_a_clinic(clinic):
+    superuser = APIClient()
+    superuser.force_authenticate(UserFactory(is_superuser=True))
     builtin = SessionType.objects.get(clinic=None, slug="kap-dosing")
 
-    response = manager_api.patch(f"{URL}{builtin.id}/", {"clinic": clinic.id}, format="json")
+    response = superuser.patch(f"{URL}{builtin.id}/", {"clinic": clinic.id}, format="json")
 
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["clinic"]
+
+
+def test_session_type_builtin_is_read_only_for_clinic_managers(manager_api):
+    builtin = SessionType.objects.get(clinic=None, slug="kap-dosing")
+
+    response = manager_api.patch(f"{URL}{builtin.id}/", {"in_room_minutes": 5}, format="json")
+
+    assert response.status_code == 403
+    builtin.refresh_from_db()
+    assert builtin.in_room_minutes != 5
 
 
 def test_session_type_in_use_cannot_be_deleted(manager_api, clinic):
