@@ -53,6 +53,12 @@ class IsClinicStaff(BasePermission):
         access = access_of(request.user)
         clinic_id = clinic_id_of(obj)
         if clinic_id is None:
-            # A built-in row shared by every clinic: readable by all, changed by no clinic.
-            return request.method in SAFE_METHODS or access.is_superuser
+            # A built-in row shared by every clinic: readable by all, changed by no clinic
+            # (a view with ``builtin_edits_copy`` turns an edit into the clinic's own copy).
+            if request.method in SAFE_METHODS or access.is_superuser:
+                return True
+            return getattr(view, "builtin_edits_copy", False) and view.action in (
+                "update",
+                "partial_update",
+            )
         return access.has_role(clinic_id, view_roles(request, view))

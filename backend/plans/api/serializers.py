@@ -4,18 +4,19 @@ appointment's reschedule, which may move later sessions of its plan ("Appointmen
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backend.common.fields import AwareDateTimeField, ClinicLocalMixin
+from backend.common.roles import Role
 from backend.common.serializers import ClockTimeField, ModelCleanMixin, ScopedPrimaryKeyRelatedField
 from backend.plans.models import PlannedSession, PlanPhase, PlanTemplate, TreatmentPlan
 from backend.scheduling.booking.serializers import (
     AppointmentSerializer,
     PlacedSessionSerializer,
 )
-from backend.scheduling.resources.models import Patient, Room, Staff
+from backend.scheduling.resources.models import Clinic, Patient, Room, Staff
 
 # --- Templates ---------------------------------------------------------------------------
 
@@ -126,6 +127,16 @@ class PlanTemplateSerializer(ModelCleanMixin, serializers.ModelSerializer):
         return instance
 
 
+class BuiltinCopySerializer(serializers.Serializer):
+    """The clinic whose own copy an edit of a built-in template makes."""
+
+    clinic = ScopedPrimaryKeyRelatedField(
+        queryset=Clinic.objects.all(),
+        roles=(Role.MANAGER,),
+        help_text="Editing a built-in template makes this clinic's own copy.",
+    )
+
+
 # --- Plans -------------------------------------------------------------------------------
 
 
@@ -140,8 +151,10 @@ class TemplateRefField(serializers.Field):
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int | str) or data == "":
             self.fail("unknown", value=data)
+        request = self.context["request"]
+        visible = PlanTemplate.objects.for_user(request.user)
         if isinstance(data, int) or str(data).isdigit():
-            found = PlanTemplate.objects.filter(pk=int(data)).first()
+            found = visible.filter(pk=int(data)).first()
         else:
             patient = self.parent.initial_data.get("patient") if self.parent else None
             clinic_id = (
@@ -149,9 +162,10 @@ class TemplateRefField(serializers.Field):
                 if isinstance(patient, int)
                 else None
             )
+            # The clinic's own copy first, then the built-in (NULL sorts first on SQLite).
             found = (
-                PlanTemplate.objects.filter(Q(clinic_id=clinic_id) | Q(clinic=None), slug=data)
-                .order_by("clinic_id")
+                visible.filter(Q(clinic_id=clinic_id) | Q(clinic=None), slug=data)
+                .order_by(F("clinic_id").asc(nulls_last=True))
                 .first()
             )
         if found is None:
