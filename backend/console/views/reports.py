@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from backend.common.errors import InvalidInput
 from backend.console.access import action_required
+from backend.console.roles import can
 from backend.console.site import clinic_choices, current_clinic, page
 from backend.console.svg import Heatmap, heatmap_svg, legend_svg, percent
 from backend.scheduling.reports.services import UtilizationResult, utilization_report
@@ -263,7 +264,11 @@ def utilization_page(request: HttpRequest) -> HttpResponse:
     context: dict = {"nav": "utilization", "definitions": DEFINITIONS, "max_days": MAX_DAYS}
     if clinic is None:
         return page(request, TEMPLATE, context)
-    form = UtilizationForm(_form_data(request, clinic), clinics=clinic_choices(request))
+    # Only the clinics where the user is a manager can be reported on.
+    managed = [c for c in clinic_choices(request) if can(request.user, "utilization", c.id)]
+    if managed and clinic not in managed:
+        clinic = managed[0]
+    form = UtilizationForm(_form_data(request, clinic), clinics=managed)
     context["form"] = form
     if form.is_valid():
         query = form.cleaned_data

@@ -228,3 +228,21 @@ def test_utilization_page_shows_the_clinic_the_console_shows(world, time_machine
 
     assert response.context["result"].clinic == world.clinic
     assert f'<option value="{world.clinic.id}" selected>' in picker(response)
+
+
+def test_utilization_page_reports_only_on_clinics_the_user_manages(world):
+    # A manager at one clinic who works the desk at another sees only the first's report.
+    desk_clinic = ClinicFactory(with_hours=True, name="Desk Only Clinic")
+    user = UserFactory(memberships=[(world.clinic, Role.MANAGER), (desk_clinic, Role.FRONT_DESK)])
+    browser = Client()
+    browser.force_login(user)
+    params = {"date_from": NEW_YORK_DAY.isoformat(), "date_to": NEW_YORK_DAY.isoformat()}
+
+    asked_other = browser.get(URL, {**params, "clinic": desk_clinic.id})
+    own = browser.get(URL, {**params, "clinic": world.clinic.id})
+
+    assert own.status_code == 200
+    assert own.context["report"] is not None
+    assert "report" not in asked_other.context or asked_other.context["report"] is None
+    offered = [label for _, label in asked_other.context["form"].fields["clinic"].choices]
+    assert offered == [world.clinic.name]
