@@ -24,6 +24,7 @@ run demo migrate: export DEBUG ?= 1
 
 help:
 	@echo "make run      install if needed, migrate, load the demo data, serve on 127.0.0.1:$(PORT)"
+	@echo "              with a task worker beside the server (webhooks, reminders)"
 	@echo "make test     run the test suite (SQLite by default; DATABASE_URL=postgres:///kap_test for PostgreSQL)"
 	@echo "make lint     ruff check, ruff format --check and the import contracts (lint-imports)"
 	@echo "make fmt      ruff format and ruff check --fix"
@@ -79,11 +80,17 @@ demo: $(STAMP)
 	$(load_demo)
 	$(print_logins)
 
+# The task worker (webhook deliveries, reminders) runs in the background beside the server
+# and stops with it: the shell's traps end it, and it also exits on its own once the shell
+# is gone (--exit-with-parent). It does not reload on code changes: restart `make run`.
 run: $(STAMP)
 	$(MANAGE) migrate --noinput
 	$(load_demo)
 	$(print_logins)
-	exec $(MANAGE) runserver 127.0.0.1:$(PORT)
+	@$(MANAGE) tasks_worker --exit-with-parent & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT; trap 'exit 143' TERM; \
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 # --- checks -------------------------------------------------------------------------------
 # pytest exits 5 when it collected no tests: say so instead of failing with a bare code.

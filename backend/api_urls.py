@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("backend.scheduling.urls")),
     path("", include("backend.plans.api.urls")),
+    path("", include("backend.interop.urls")),
 ]

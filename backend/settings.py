@@ -6,9 +6,11 @@ working demo on SQLite.
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -24,6 +26,11 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
 
 
 DEBUG = env_bool("DEBUG", default=False)
@@ -45,25 +52,38 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     "backend.scheduling",
     "backend.plans",
+    "backend.interop",
     "backend.console",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication and messages: they log out and say why.
+    "backend.scheduling.auth.middleware.IdleSessionMiddleware",
+    "backend.scheduling.auth.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a lockout into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -121,6 +141,57 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 
+# --- Account security ------------------------------------------------------------------
+# The lockout check comes first: a locked-out client is refused before any password check.
+AUTHENTICATION_BACKENDS = [
+    "backend.scheduling.auth.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout (django-axes, backend/scheduling/auth/lockout.py): LOGIN_FAILURE_LIMIT failed
+# logins (console, admin or token endpoint; wrong one-time codes included) by one username
+# from one address lock that pair out for LOGIN_LOCKOUT_MINUTES after the last attempt.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every start
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "backend.scheduling.auth.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "backend.scheduling.auth.lockout.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp", "otp_token"]
+# How many reverse proxies stand in front of the app (each appends to X-Forwarded-For);
+# 0 trusts no header and takes the connection's own address.
+REVERSE_PROXY_COUNT = env_int("REVERSE_PROXY_COUNT", 0)
+
+# Second factor (django-otp, backend/scheduling/auth/policy.py): an authenticator app's
+# codes (TOTP). The issuer names the account in the app.
+OTP_TOTP_ISSUER = "KAP scheduler"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+SECOND_FACTOR_SETUP_URL = "console:two-factor"
+
+# A logged-in session ends after this many minutes without activity; each request the
+# user makes starts the wait again (backend/scheduling/auth/middleware.py).
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+
+# Content-Security-Policy (django-csp): nothing inline, nothing from elsewhere. The console
+# keeps its script and styles in static files. Exceptions are scoped to a view (the API
+# docs, backend/urls.py) or to the paths below, each with its reason.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # data: for the console's empty favicon and the images of the API docs.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 # --- Time -----------------------------------------------------------------------------
 # Stored in UTC; each clinic carries its own IANA zone, used for every local computation.
 LANGUAGE_CODE = "en-us"
@@ -130,6 +201,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Like templates, a topic package keeps its own static files (e.g. scheduling/day/static/).
+STATICFILES_DIRS = sorted((BASE_DIR / "backend").glob("*/*/static"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -160,6 +233,40 @@ FEED_RATE_LIMIT = (
     int(os.environ.get("FEED_RATE_LIMIT_REQUESTS", "60")),
     int(os.environ.get("FEED_RATE_LIMIT_SECONDS", "600")),
 )
+
+# --- Background work (tasks) and webhooks -----------------------------------------------
+# Django's tasks API (the django-tasks backport) with the database queue: `python manage.py
+# tasks_worker` runs the queued tasks and enqueues the periodic ones below, once per slot
+# however many workers run (docs/deployment.md). `make run` starts one beside the server.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+TASK_SCHEDULE = {
+    # Retries, expired leases and any event whose immediate wake-up was lost.
+    "webhooks": {
+        "task": "backend.interop.webhooks.tasks.webhooks_pump",
+        "every": int(os.environ.get("WEBHOOK_SWEEP_SECONDS", "15")),
+    },
+    # Reminder emails (`manage.py send_reminders` remains for cron, as a fallback).
+    "reminders": {
+        "task": "backend.scheduling.day.reminders.reminders_task",
+        "every": int(os.environ.get("REMINDERS_EVERY_SECONDS", "600")),
+    },
+    "prune": {"task": "backend.interop.worker.tasks.tasks_prune", "every": 3600},
+}
+TASK_RESULTS_KEEP_DAYS = int(os.environ.get("TASK_RESULTS_KEEP_DAYS", "7"))
+# Webhook URLs: https to public addresses only, unless these allow http and loopback
+# (development) or private-network targets (an on-premises receiver).
+WEBHOOK_ALLOW_INSECURE = env_bool("WEBHOOK_ALLOW_INSECURE", default=DEBUG)
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Retries: exponential backoff with jitter from WEBHOOK_RETRY_BASE_SECONDS, at most
+# WEBHOOK_RETRY_CAP_SECONDS apart, for WEBHOOK_RETRY_HOURS.
+WEBHOOK_RETRY_HOURS = float(os.environ.get("WEBHOOK_RETRY_HOURS", "24"))
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "10"))
+WEBHOOK_RETRY_CAP_SECONDS = float(os.environ.get("WEBHOOK_RETRY_CAP_SECONDS", "7200"))
+# An endpoint failing this many attempts in a row, for this long, is disabled and the
+# clinic's managers get an email.
+WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "10"))
+WEBHOOK_DISABLE_AFTER_HOURS = float(os.environ.get("WEBHOOK_DISABLE_AFTER_HOURS", "24"))
 
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -204,6 +311,7 @@ SPECTACULAR_SETTINGS = {
         "AppointmentStatusEnum": "backend.scheduling.booking.models.AppointmentStatus",
         "ScreeningStatusEnum": "backend.scheduling.resources.choices.ScreeningStatus",
         "RecoveryLocationEnum": "backend.scheduling.resources.choices.RecoveryLocation",
+        "WebhookEventTypeEnum": "backend.scheduling.outbox.models.EventType",
     },
 }
 
@@ -260,8 +368,19 @@ LOGGING = {
             "filters": ["redact_feed_tokens"],
         },
         "django.db.backends": {"level": "WARNING"},
+        # One line per task run at INFO; failures are logged (with the traceback) at ERROR.
+        "django_tasks": {"level": os.environ.get("TASKS_LOG_LEVEL", "WARNING")},
     },
 }
+
+# --- HTTPS ----------------------------------------------------------------------------
+# Plain HTTP is redirected to HTTPS when DEBUG is off. HSTS tells browsers to use HTTPS
+# only, for SECURE_HSTS_SECONDS: off (0) until set, since browsers remember it; the README's
+# production settings turn it on for a year, with subdomains and preload.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)

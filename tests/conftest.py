@@ -66,3 +66,21 @@ def world(clinic) -> ClinicWorld:
     Test directories that need another layout override ``world`` or add a named variant.
     """
     return build_clinic_world(clinic)
+
+
+@pytest.fixture
+def builtins_restored(transactional_db):
+    """The built-in session types and plan templates, for transactional tests.
+
+    Those rows come from data migrations, and every transactional test before this one
+    flushed every table; the same (idempotent) migration functions put them back.
+    """
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for module in (
+        "backend.scheduling.migrations.0002_roles_and_builtin_session_types",
+        "backend.plans.migrations.0002_builtin_templates",
+    ):
+        import_module(module).create(apps, None)

@@ -33,6 +33,7 @@ from backend.scheduling.booking.models import (
 )
 from backend.scheduling.day.models import Discharge, ReminderSent, RemsForm, RideConfirmation
 from backend.scheduling.feeds.models import FeedOwnerKind, FeedToken
+from backend.scheduling.outbox.models import EventType, OutboxEvent
 from backend.scheduling.resources.choices import (
     RecoveryLocation,
     RoomKind,
@@ -41,11 +42,13 @@ from backend.scheduling.resources.choices import (
     StaffRole,
 )
 from backend.scheduling.resources.models import (
+    AccessSource,
     Clinic,
     Closure,
     Membership,
     OpeningHours,
     Patient,
+    PatientAccess,
     Room,
     Seat,
     SessionType,
@@ -220,6 +223,22 @@ class PatientFactory(DjangoModelFactory):
     escort_name = "Sam Escort"
     escort_phone = "+1 555 0199"
     screening_status = ScreeningStatus.PENDING
+
+
+class PatientAccessFactory(DjangoModelFactory):
+    """One recorded read of a patient's record through the API."""
+
+    class Meta:
+        model = PatientAccess
+
+    user = factory.SubFactory(UserFactory)
+    patient = factory.SubFactory(PatientFactory)
+    clinic = factory.SelfAttribute("patient.clinic")
+    at = dt.datetime(2026, 5, 4, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+    route = "patient-detail"
+    path = factory.LazyAttribute(lambda a: f"/api/v1/patients/{a.patient.pk}/")
+    method = "GET"
+    source = AccessSource.API
 
 
 class SessionTypeFactory(DjangoModelFactory):
@@ -418,3 +437,23 @@ class PlannedSessionFactory(DjangoModelFactory):
         SessionTypeFactory, clinic=factory.SelfAttribute("..plan.clinic")
     )
     appointment = None
+
+
+class OutboxEventFactory(DjangoModelFactory):
+    """An outbox event as the booking services write it (ids, UTC times, status)."""
+
+    class Meta:
+        model = OutboxEvent
+
+    clinic = factory.SubFactory(ClinicFactory)
+    type = EventType.APPOINTMENT_BOOKED
+    subject = factory.Sequence(lambda n: f"appointment:{n + 1}")
+    data = factory.LazyAttribute(
+        lambda o: {
+            "clinic": o.clinic.id,
+            "appointment": int(o.subject.split(":")[1]),
+            "status": "booked",
+            "sequence": 0,
+        }
+    )
+    created_at = factory.LazyFunction(timezone.now)

@@ -20,3 +20,7 @@ WHITENOISE_AUTOREFRESH = True
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_PROXY_SSL_HEADER = None
+# ...and need no redirect to HTTPS (HSTS stays off, as it does without its variable).
+SECURE_SSL_REDIRECT = False
+# The login lockout (django-axes) stays on, as in production: its state lives in the test
+# database, so each test starts with no failed attempts.

@@ -13,20 +13,24 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from backend.common.roles import Role
+from backend.interop.webhooks.models import WebhookDelivery
 from backend.plans.models import TreatmentPlan
 from backend.scheduling.booking.models import Appointment
 from backend.scheduling.resources.models import Patient, Room
 from tests.factories import (
     ClinicFactory,
     FeedTokenFactory,
+    OutboxEventFactory,
     PlanTemplateFactory,
     RemsFormFactory,
     TreatmentPlanFactory,
     UserFactory,
 )
+from tests.interop.webhook_kit import endpoint_for
 from tests.worlds import build_clinic_world
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +52,16 @@ def clinic_a() -> ClinicA:
     plan = TreatmentPlanFactory(clinic=world.clinic, patient=world.patient, template=template)
     FeedTokenFactory(clinic=world.clinic, patient=world.patient)
     rems = RemsFormFactory(appointment=appointment)
+    webhook = endpoint_for(world.clinic, "https://hooks.example.org/kap")
+    delivery = WebhookDelivery.objects.create(
+        endpoint=webhook,
+        event=OutboxEventFactory(clinic=world.clinic),
+        created_at=timezone.now(),
+        retry_until=timezone.now(),
+    )
+    colleague = UserFactory(memberships=[(world.clinic, Role.FRONT_DESK)])
     ids = {
+        "accounts": colleague.id,
         "clinics": world.clinic.id,
         "rooms": world.dosing_room.id,
         "seats": world.recliners[0].id,
@@ -59,6 +72,8 @@ def clinic_a() -> ClinicA:
         "rems": rems.id,
         "plan-templates": template.id,
         "plans": plan.id,
+        "webhooks": webhook.id,
+        "delivery_id": delivery.id,
     }
     return ClinicA(ids=ids, names=[p.full_name for p in world.patients])
 
@@ -87,9 +102,13 @@ def api_routes() -> list[tuple[str, dict[str, str] | None]]:
     return routes
 
 
-def concrete(route: str, pk: int) -> str:
+def concrete(route: str, pk: int, ids: dict[str, int] | None = None) -> str:
+    """The route with ``pk`` for its id, and clinic A's ids for any other named part."""
     path = route.replace("^", "").replace("$", "")
-    return "/api/v1/" + re.sub(r"\(\?P<pk>[^)]*\)", str(pk), path)
+    path = re.sub(r"\(\?P<pk>[^)]*\)", str(pk), path)
+    return "/api/v1/" + re.sub(
+        r"\(\?P<(\w+)>[^)]*\)", lambda m: str((ids or {}).get(m.group(1), MISSING)), path
+    )
 
 
 def prefix_of(route: str) -> str:
@@ -158,12 +177,13 @@ def test_every_api_route_hides_another_clinics_objects(clinic_a, intruder):
                 continue
             unknown.append(route)
             continue
-        pk = clinic_a.ids.get(prefix_of(route))
+        ids = clinic_a.ids
+        pk = ids.get(prefix_of(route))
         if pk is None or not actions:
             unknown.append(route)
             continue
         for method in list(actions):
-            response = getattr(client, method)(concrete(route, pk), {}, format="json")
+            response = getattr(client, method)(concrete(route, pk, ids), {}, format="json")
             missing = getattr(client, method)(concrete(route, MISSING), {}, format="json")
             # The same answer as for an id that exists nowhere: 404, or 403 where the
             # caller's role may never take this action at all. Either way A's object does
@@ -234,6 +254,7 @@ def test_lists_show_only_the_callers_clinics(clinic_a, intruder):
 # --- Console --------------------------------------------------------------------------
 
 CONSOLE_OBJECTS = {
+    "staff-accounts": "accounts",
     "patients": "patients",
     "courses": "plans",
     "appointments": "appointments",

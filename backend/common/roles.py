@@ -37,6 +37,9 @@ PATIENT_FEED_ROLES = BOOKING_ROLES
 ROOM_FEED_ROLES = MANAGER_ONLY
 STAFF_FEED_ROLES = MANAGER_ONLY
 REPORT_ROLES = MANAGER_ONLY
+# Staff accounts: creating them, changing their roles, deactivating them (in the clinics the
+# caller manages).
+ACCOUNT_ROLES = MANAGER_ONLY
 
 # The console's action names -> the roles that may take them.
 ACTION_ROLES: dict[str, tuple[str, ...]] = {
@@ -45,5 +48,6 @@ ACTION_ROLES: dict[str, tuple[str, ...]] = {
     "cancel": BOOKING_ROLES,
     "patient_feed": PATIENT_FEED_ROLES,
     "utilization": REPORT_ROLES,
+    "accounts": ACCOUNT_ROLES,
     **DAY_ACTION_ROLES,
 }

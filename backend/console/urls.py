@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from backend.console.views import appointments, board, courses, patients, reports
+from backend.console.views import accounts, appointments, auth, board, courses, patients, reports
 
 app_name = "console"
 
@@ -12,6 +12,16 @@ urlpatterns = [
     path("patients/<int:pk>/", patients.patient_detail, name="patient"),
     path("patients/<int:pk>/feed/", patients.patient_feed_issue, name="patient-feed"),
     path("reports/utilization/", reports.utilization_page, name="utilization"),
+    path("security/two-factor/", auth.two_factor_setup, name="two-factor"),
+    path("staff-accounts/", accounts.account_list_page, name="accounts"),
+    path("staff-accounts/new/", accounts.account_new, name="account-new"),
+    path("staff-accounts/<int:pk>/", accounts.account_detail, name="account"),
+    path(
+        "staff-accounts/<int:pk>/deactivate/",
+        accounts.account_deactivate_view,
+        name="account-deactivate",
+    ),
+    path("staff-accounts/<int:pk>/invite/", accounts.account_invite_view, name="account-invite"),
     path("courses/new/", courses.course_new, name="course-new"),
     path("courses/<int:pk>/", courses.course_detail, name="course"),
     path("courses/<int:pk>/book/", courses.course_book, name="course-book"),

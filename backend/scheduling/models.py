@@ -9,6 +9,7 @@ from its topic, not from here.
 from backend.scheduling.booking.models import Appointment, AppointmentEvent, Hold, IdempotencyKey
 from backend.scheduling.day.models import Discharge, ReminderSent, RemsForm, RideConfirmation
 from backend.scheduling.feeds.models import FeedToken
+from backend.scheduling.outbox.models import OutboxEvent
 from backend.scheduling.resources.models import (
     Clinic,
     Closure,
@@ -31,6 +32,7 @@ __all__ = [
     "Hold",
     "IdempotencyKey",
     "OpeningHours",
+    "OutboxEvent",
     "Patient",
     "ReminderSent",
     "RemsForm",

@@ -8,4 +8,6 @@ urlpatterns = [
     path("", include("backend.scheduling.day.urls")),
     path("", include("backend.scheduling.feeds.urls")),
     path("", include("backend.scheduling.reports.urls")),
+    path("", include("backend.scheduling.auth.urls")),
+    path("", include("backend.scheduling.accounts.urls")),
 ]

@@ -25,14 +25,42 @@ from tests.e2e.browser_kit import DESKTOP, TIMEOUT_MS, chromium
 
 pytestmark = [
     pytest.mark.e2e,
-    # The demo fixture and the built-in templates (a data migration) are needed by the
-    # live server; serialized rollback restores the migrated rows for this test.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # The live server needs committed rows: the demo fixture, and the built-in templates
+    # and roles of the data migrations, which earlier transactional tests flushed.
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("builtins_restored"),
 ]
 
 DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo.json"
 PASSWORD = "kap-demo-2026"
 PATIENT_LABEL = "Whitaker, Eleanor (screening cleared, REMS enrolled)"
+# Every Content-Security-Policy violation a page reports goes to the console with this
+# prefix; chromium also logs each refusal there itself.
+CSP_REPORT = "csp-violation"
+CSP_LISTENER = (
+    "document.addEventListener('securitypolicyviolation', (e) => console.error("
+    f"'{CSP_REPORT} ' + e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile));"
+)
+
+
+def watch_csp(page) -> list[str]:
+    """The CSP violations of every page ``page`` loads from now on."""
+    violations: list[str] = []
+
+    def on_console(message) -> None:
+        if message.text.startswith(CSP_REPORT) or "Content Security Policy" in message.text:
+            violations.append(f"{page.url}: {message.text}")
+
+    page.add_init_script(CSP_LISTENER)
+    page.on("console", on_console)
+    return violations
+
+
+def assert_strict_policy(response) -> None:
+    """The page came with a policy that allows no inline script."""
+    header = response.headers["content-security-policy"]
+    directives = {name: values for name, *values in (part.split() for part in header.split(";"))}
+    assert directives["script-src"] == ["'self'"]
 
 
 def next_open_weekday(clinic: Clinic, after: date) -> date:
@@ -72,8 +100,11 @@ def card_in(page, lane: str, patient: str):
     return page.locator(f"section.lane-{lane} article.card", has_text=patient)
 
 
-def test_book_check_in_and_discharge_a_spravato_course(live_server, shots, demo):
+def test_book_check_in_and_discharge_a_spravato_course(live_server, shots, demo, settings):
     base = live_server.url
+    # The clinician's tablet sits on the board for two hours without a click below: longer
+    # than the idle-session timeout (tests/security covers it), so it is lengthened here.
+    settings.SESSION_IDLE_MINUTES = 24 * 60
     zone = demo.zone
     real_today = timezone.now().astimezone(zone).date()
     day = next_open_weekday(demo, real_today)
@@ -85,9 +116,10 @@ def test_book_check_in_and_discharge_a_spravato_course(live_server, shots, demo)
     with chromium() as browser, time_machine.travel(morning):
         page = browser.new_page(viewport=DESKTOP)
         page.set_default_timeout(TIMEOUT_MS)
+        csp_violations = watch_csp(page)
 
         # --- front desk ------------------------------------------------------------------
-        page.goto(f"{base}/accounts/login/")
+        assert_strict_policy(page.goto(f"{base}/accounts/login/"))
         shots.take(page, "login")
         log_in(page, base, "frontdesk")
         shots.take(page, "board-empty")
@@ -193,6 +225,8 @@ def test_book_check_in_and_discharge_a_spravato_course(live_server, shots, demo)
             expect(discharged).to_contain_text(re.compile(r"Discharged 11:5\d"))
             shots.take(page, "board-discharged")
         page.close()
+        # Every page of the flow ran under the policy without a single refusal.
+        assert csp_violations == []
 
     plan = TreatmentPlan.objects.get(patient__last_name="Whitaker")
     assert plan.status == PlanStatus.BOOKED

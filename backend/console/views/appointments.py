@@ -35,6 +35,7 @@ from backend.scheduling.day.services import (
     board_entry,
     related_or_none,
 )
+from backend.scheduling.resources.access_log import request_access_record
 from backend.scheduling.resources.models import Room, Staff
 
 # URL slug -> (step name in the role rules, service, what the message says happened).
@@ -160,7 +161,10 @@ def appointment_page(
 
 @staff_required
 def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return appointment_page(request, appointment_fetch(request, pk))
+    appointment = appointment_fetch(request, pk)
+    response = appointment_page(request, appointment)
+    patients = {appointment.patient_id: appointment.clinic_id}
+    return request_access_record(request, response, patients)
 
 
 @require_POST

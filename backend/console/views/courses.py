@@ -32,6 +32,7 @@ from backend.scheduling.booking.idempotency import (
     request_fingerprint,
 )
 from backend.scheduling.booking.models import Appointment
+from backend.scheduling.resources.access_log import request_access_record
 from backend.scheduling.resources.models import Patient
 
 # A service's field name -> the wizard field its message belongs next to.
@@ -190,7 +191,8 @@ def course_page(
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_fetch(request, pk)
     pins, errors = pins_from_query(request.GET, plan.clinic.zone)
-    return course_page(request, plan, pins=pins, pin_errors=errors)
+    response = course_page(request, plan, pins=pins, pin_errors=errors)
+    return request_access_record(request, response, {plan.patient_id: plan.clinic_id})
 
 
 def _posted_starts(data: QueryDict, prefix: str, zone) -> dict[int, datetime]:

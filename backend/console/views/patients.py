@@ -2,9 +2,12 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from backend.common.roles import MANAGER_ONLY
+from backend.common.scoping import access_of
 from backend.console.access import action_required, forbidden_unless, staff_required
 from backend.console.forms import PatientSearchForm
 from backend.console.site import current_clinic, page
@@ -13,10 +16,12 @@ from backend.scheduling.booking.models import Appointment
 from backend.scheduling.feeds.links import feed_links_for
 from backend.scheduling.feeds.models import FeedToken
 from backend.scheduling.feeds.services import feed_name, feed_token_issue
+from backend.scheduling.resources.access_log import request_access_record
 from backend.scheduling.resources.filters import PatientFilter
-from backend.scheduling.resources.models import Patient
+from backend.scheduling.resources.models import Patient, PatientAccess
 
 PAST_SHOWN = 20
+ACCESS_SHOWN = 20
 RESULTS_SHOWN = 100
 
 
@@ -57,12 +62,29 @@ def _patient_context(patient: Patient) -> dict:
     }
 
 
+def _access_history(request: HttpRequest, patient: Patient) -> dict:
+    """The latest reads of the patient's data, for the managers of their clinic only."""
+    if not access_of(request.user).has_role(patient.clinic_id, MANAGER_ONLY):
+        return {}
+    rows = list(
+        PatientAccess.objects.filter(patient=patient).select_related("user")[: ACCESS_SHOWN + 1]
+    )
+    return {
+        "accesses_shown": True,
+        "accesses": rows[:ACCESS_SHOWN],
+        "accesses_more": len(rows) > ACCESS_SHOWN,
+        "accesses_url": reverse("patient-access-log", args=[patient.pk]),
+    }
+
+
 @staff_required
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     patient = get_object_or_404(
         Patient.objects.for_user(request.user).select_related("clinic"), pk=pk
     )
-    return page(request, "console/patient.html", _patient_context(patient), clinic=patient.clinic)
+    context = {**_patient_context(patient), **_access_history(request, patient)}
+    response = page(request, "console/patient.html", context, clinic=patient.clinic)
+    return request_access_record(request, response, {patient.pk: patient.clinic_id})
 
 
 @require_POST

@@ -1,15 +1,18 @@
 """Plan endpoints, and an appointment's reschedule: thin views over backend.plans.services."""
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from backend.common.roles import BOOKING_ROLES, Role
-from backend.common.scoping import ClinicScopedViewMixin
+from backend.common.scoping import ClinicScopedViewMixin, access_of
+from backend.common.serializers import ErrorSerializer
 from backend.plans.api.serializers import (
+    BuiltinCopySerializer,
     PlanBookSerializer,
     PlanCancelSerializer,
     PlanCreateSerializer,
@@ -32,9 +35,11 @@ from backend.plans.services.plans import (
     plan_preview,
 )
 from backend.plans.services.reschedule import plan_session_reschedule
+from backend.plans.services.templates import plan_template_copy
 from backend.scheduling.booking.idempotency import IDEMPOTENCY_HEADER, idempotent
 from backend.scheduling.booking.models import Appointment
 from backend.scheduling.booking.serializers import AppointmentSerializer
+from backend.scheduling.resources.access_log import PatientAccessLogMixin
 from backend.scheduling.resources.models import Room
 
 BookingResult = inline_serializer(
@@ -43,11 +48,49 @@ BookingResult = inline_serializer(
 )
 
 
+RESPONSES_TEMPLATE_EDIT = {
+    200: PlanTemplateSerializer,
+    201: OpenApiResponse(
+        PlanTemplateSerializer,
+        description="A built-in template was edited: this is the clinic's new copy.",
+    ),
+    400: OpenApiResponse(ErrorSerializer, description="Invalid input, naming the field."),
+    403: OpenApiResponse(ErrorSerializer, description="Not a manager of the clinic."),
+    404: OpenApiResponse(ErrorSerializer, description="No such template or clinic."),
+    409: OpenApiResponse(ErrorSerializer, description="The clinic has its own copy already."),
+}
+
+
 class PlanTemplateViewSet(ClinicScopedViewMixin, viewsets.ModelViewSet):
-    """Protocols as data. Managers edit; every role reads."""
+    """Protocols as data. Managers edit; every role reads.
+
+    The built-in templates are shared by every clinic: a manager's edit of one makes their
+    clinic's own copy (201, the copy), and the other clinics keep the built-in.
+    """
 
     serializer_class = PlanTemplateSerializer
     filterset_fields = ["slug", "active"]
+    builtin_edits_copy = True
+
+    @extend_schema(responses=RESPONSES_TEMPLATE_EDIT)
+    def update(self, request, *args, **kwargs):
+        template = self.get_object()
+        if template.clinic_id is not None or access_of(request.user).is_superuser:
+            return super().update(request, *args, **kwargs)
+        with transaction.atomic():
+            target = BuiltinCopySerializer(data=request.data, context=self.get_serializer_context())
+            target.is_valid(raise_exception=True)
+            copy = plan_template_copy(template=template, clinic=target.validated_data["clinic"])
+            form = self.get_serializer(
+                copy, data=request.data, partial=kwargs.get("partial", False)
+            )
+            form.is_valid(raise_exception=True)
+            form.save()
+        return Response(form.data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=RESPONSES_TEMPLATE_EDIT)
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
 
     def base_queryset(self):
         queryset = PlanTemplate.objects.prefetch_related("phases")
@@ -128,7 +171,9 @@ def _pins(request, view) -> dict:
     return {pin["ordinal"]: pin["start"] for pin in form.validated_data.get("sessions", [])}
 
 
+# Reading a course (one, or a list) is recorded in the patient access log.
 class PlanViewSet(
+    PatientAccessLogMixin,
     ClinicScopedViewMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

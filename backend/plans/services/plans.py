@@ -31,6 +31,8 @@ from backend.scheduling.booking.services import (
     concurrency_conflicts,
     patient_eligibility_problems,
 )
+from backend.scheduling.outbox.models import EventType
+from backend.scheduling.outbox.services import plan_emit
 from backend.scheduling.resources.models import Patient, SessionType, Staff
 
 
@@ -252,6 +254,7 @@ def _plan_book_locked(
     plan.status = PlanStatus.BOOKED
     plan.booked_at = plan.booked_at or now
     plan.save(update_fields=["status", "booked_at", "extra_horizon_weeks", "updated_at"])
+    plan_emit(plan, type=EventType.PLAN_BOOKED, now=now, appointments=created)
     return PlanBooking(plan, created)
 
 
@@ -327,10 +330,13 @@ def plan_cancel(*, actor, plan: TreatmentPlan, reason: str, now: datetime) -> Tr
         upcoming = Appointment.objects.filter(
             plan_id=plan.id, status=AppointmentStatus.BOOKED, start__gt=now
         ).order_by("start")
-        for appointment in upcoming:
+        cancelled = [
             appointment_cancel(actor=actor, appointment=appointment, reason=reason, now=now)
+            for appointment in upcoming
+        ]
         plan.status = PlanStatus.CANCELLED
         plan.cancelled_at = now
         plan.cancel_reason = reason
         plan.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
+        plan_emit(plan, type=EventType.PLAN_CANCELLED, now=now, appointments=cancelled)
         return plan

@@ -41,6 +41,8 @@ from backend.scheduling.booking.models import (
     Hold,
     HoldKind,
 )
+from backend.scheduling.outbox.models import EventType
+from backend.scheduling.outbox.services import appointments_emit
 from backend.scheduling.resources.choices import ScreeningStatus
 from backend.scheduling.resources.models import Patient, Room, Seat, SessionType, Staff
 
@@ -217,6 +219,7 @@ def appointments_insert(items: list[NewAppointment], *, actor, now: datetime) ->
         )
         for appointment, item in zip(appointments, items, strict=True)
     )
+    appointments_emit(appointments, type=EventType.APPOINTMENT_BOOKED, now=now)
     return appointments
 
 
@@ -447,6 +450,7 @@ def appointment_move(
         changes=field_changes(before, _snapshot(appointment)),
         note=note,
     )
+    appointments_emit([appointment], type=EventType.APPOINTMENT_RESCHEDULED, now=now)
     return appointment
 
 
@@ -559,4 +563,5 @@ def appointment_cancel(
             changes={"status": [before_status, AppointmentStatus.CANCELLED]},
             note=reason,
         )
+        appointments_emit([current], type=EventType.APPOINTMENT_CANCELLED, now=now)
         return current

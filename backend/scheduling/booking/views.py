@@ -22,6 +22,7 @@ from backend.scheduling.booking.serializers import (
     SlotSerializer,
 )
 from backend.scheduling.booking.services import Escort, appointment_book, appointment_cancel
+from backend.scheduling.resources.access_log import PatientAccessLogMixin
 from backend.scheduling.resources.models import Room
 
 
@@ -33,7 +34,9 @@ def appointment_data(appointment: Appointment) -> dict:
 
 # Reschedule (appointments/{id}/reschedule/) may move later sessions of the appointment's
 # treatment plan, so the plans app serves it, routed beside these endpoints.
+# Reading appointments (one, a list, a history) is recorded in the patient access log.
 class AppointmentViewSet(
+    PatientAccessLogMixin,
     ClinicScopedViewMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -46,6 +49,7 @@ class AppointmentViewSet(
     ordering_fields = ["start", "id"]
     write_roles = BOOKING_ROLES
     action_roles = {"cancel": BOOKING_ROLES}
+    access_log_actions = frozenset({"retrieve", "list", "history"})
 
     @extend_schema(
         request=AppointmentCreateSerializer,

@@ -1,13 +1,14 @@
 """Reminder emails before appointments, and the one-time link that confirms a ride home.
 
-``reminders_send`` is meant for cron every few minutes, and two runs may overlap. Each
-reminder is *claimed* first: a ``ReminderSent`` row, unique per (appointment, kind), is
-committed in its own small transaction, and only the run whose insert succeeded sends the
-email. The claim commits before the email goes out, so a slow mail server never holds a
-database write lock (SQLite serializes all writers) and an overlapping run cannot send it
-again. The trade-off is deliberate: if the process dies between the commit and the send,
-that reminder is lost rather than sent twice. A send that fails with an error releases its
-claim, so the next run tries again.
+``reminders_send`` runs every few minutes, as the task worker's scheduled
+``reminders_task`` (or from cron with ``manage.py send_reminders``), and two runs may
+overlap. Each reminder is *claimed* first: a ``ReminderSent`` row, unique per
+(appointment, kind), is committed in its own small transaction, and only the run whose
+insert succeeded sends the email. The claim commits before the email goes out, so a slow
+mail server never holds a database write lock (SQLite serializes all writers) and an
+overlapping run cannot send it again. The trade-off is deliberate: if the process dies
+between the commit and the send, that reminder is lost rather than sent twice. A send that
+fails with an error releases its claim, so the next run tries again.
 
 Only a hash of each ride token is stored; the raw token exists in the email alone.
 """
@@ -25,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks import task
 
 from backend.scheduling.booking.audit import appointment_event_record
 from backend.scheduling.booking.models import Appointment
@@ -189,6 +191,21 @@ def reminders_send(*, now: datetime, ahead: timedelta = DEFAULT_AHEAD) -> Remind
         for appointment in candidates:
             run.add(appointment.id, reminder_send(appointment, now=now, connection=connection))
     return run
+
+
+@task()
+def reminders_task() -> dict:
+    """The scheduled run (``TASK_SCHEDULE["reminders"]``, every 10 minutes by default).
+
+    Runs overlap safely for the same reason cron runs do: each reminder is claimed once.
+    """
+    run = reminders_send(now=timezone.now())
+    return {
+        "sent": len(run.sent),
+        "no_email": len(run.no_email),
+        "already_claimed": len(run.already_claimed),
+        "failed": len(run.failed),
+    }
 
 
 # --- The ride link ---------------------------------------------------------------------------

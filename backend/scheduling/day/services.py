@@ -28,8 +28,17 @@ from backend.scheduling.day import rules
 from backend.scheduling.day.models import Discharge, ReminderSent
 from backend.scheduling.day.rems import rems_form_open
 from backend.scheduling.day.rules import BoardSnapshot, DischargeChecks, DischargeContext, Refusal
+from backend.scheduling.outbox.models import EventType
+from backend.scheduling.outbox.services import appointments_emit
 from backend.scheduling.resources.calendar import wall_to_utc
 from backend.scheduling.resources.models import Clinic, Seat
+
+# The day's steps that integrators hear about (outbox events, written with the change).
+DAY_EVENTS = {
+    "checked_in": EventType.APPOINTMENT_CHECKED_IN,
+    "discharged": EventType.APPOINTMENT_DISCHARGED,
+    "no_show": EventType.APPOINTMENT_NO_SHOW,
+}
 
 
 def refusals_raise(refusals: list[Refusal], *, status: str, extra: dict | None = None) -> NoReturn:
@@ -90,6 +99,8 @@ def _apply(
         changes={"status": [before, target], stamp: [stamped_before, now]},
         note=note,
     )
+    if action in DAY_EVENTS:
+        appointments_emit([current], type=DAY_EVENTS[action], now=now)
     return current
 
 

@@ -4,13 +4,15 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count, Q
 
-from backend.common.admin import ClinicScopedAdminMixin
+from backend.common.admin import ClinicScopedAdminMixin, ReadOnlyAdminMixin
+from backend.common.roles import MANAGER_ONLY
 from backend.scheduling.resources.models import (
     Clinic,
     Closure,
     Membership,
     OpeningHours,
     Patient,
+    PatientAccess,
     Room,
     Seat,
     SessionType,
@@ -196,3 +198,21 @@ class MembershipAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["clinic", "role"]
     list_select_related = ["user", "clinic"]
     search_fields = ["user__username", "user__email"]
+
+
+# --- The patient access log (append-only) ----------------------------------------------
+
+
+@admin.register(PatientAccess)
+class PatientAccessAdmin(ReadOnlyAdminMixin, ClinicScopedAdminMixin, admin.ModelAdmin):
+    """Shown, never added, changed or deleted; managers see their clinics' rows."""
+
+    list_display = ["at", "user", "patient", "clinic", "route", "method", "path", "source"]
+    list_filter = ["source", "clinic"]
+    list_select_related = ["user", "patient", "clinic"]
+    search_fields = ["user__username", "patient__last_name", "route", "path"]
+    date_hierarchy = "at"
+    raw_id_fields = ["user", "patient"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_user(request.user, MANAGER_ONLY)

@@ -9,11 +9,11 @@ import zoneinfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import DatabaseError, models
 from django.utils import timezone
 
 from backend.common.roles import Role
-from backend.common.scoping import scoped_queryset
+from backend.common.scoping import ClinicScopedQuerySet, scoped_queryset
 from backend.scheduling.resources.choices import (
     RecoveryLocation,
     RoomKind,
@@ -52,6 +52,11 @@ class Clinic(models.Model):
         default=9,
         validators=[MaxValueValidator(10)],
         help_text="Lowest discharge score (out of 10, PADSS-style) that allows discharge.",
+    )
+    require_second_factor = models.BooleanField(
+        default=False,
+        help_text="Every member of the clinic (and everyone whose role covers every clinic) "
+        "must set up a second login factor (an authenticator app) before using the console.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -423,3 +428,64 @@ class Membership(models.Model):
     def __str__(self) -> str:
         where = self.clinic or "every clinic"
         return f"{self.user} as {self.get_role_display()} at {where}"
+
+
+class AccessSource(models.TextChoices):
+    API = "api", "API"
+    CONSOLE = "console", "Console"
+
+
+class AppendOnlyViolation(DatabaseError):
+    """A row of an append-only table was to be changed or deleted."""
+
+
+class AppendOnlyQuerySet(ClinicScopedQuerySet):
+    """Refuses the ORM's bulk writes: rows are added, never changed or removed."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyViolation(f"{self.model.__name__} rows are never changed.")
+
+    def delete(self):
+        raise AppendOnlyViolation(f"{self.model.__name__} rows are never deleted.")
+
+
+class PatientAccess(models.Model):
+    """One read of a patient's record, course or appointments: who, when, where, how.
+
+    Append-only: the model refuses to change or delete a row, and on PostgreSQL a trigger
+    refuses UPDATE and DELETE on the table (migration ``0009_patient_access``). Rows are
+    written by ``resources.access_log`` in one insert per request.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patient_accesses"
+    )
+    # Indexed with ``at`` below, which also serves look-ups by patient alone.
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="accesses", db_index=False
+    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    route = models.CharField(max_length=120, help_text="The URL name of the page or endpoint.")
+    path = models.CharField(max_length=255, help_text="The path read, without its query.")
+    method = models.CharField(max_length=10)
+    source = models.CharField(max_length=10, choices=AccessSource.choices)
+
+    objects = scoped_queryset("clinic", base=AppendOnlyQuerySet).as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "patient access"
+        verbose_name_plural = "patient accesses"
+        indexes = [models.Index(fields=["patient", "at"], name="patient_access_patient_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read patient {self.patient_id} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyViolation("The patient access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyViolation("The patient access log is append-only.")

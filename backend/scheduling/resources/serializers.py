@@ -103,6 +103,8 @@ class ClinicSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "phone",
             "email",
             "feed_event_title",
+            "discharge_pass_mark",
+            "require_second_factor",
             "opening_hours",
             "closures",
         ]

@@ -11,13 +11,24 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model, ProtectedError
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import viewsets
+from rest_framework.decorators import action
 
 from backend.common.errors import Conflict
-from backend.common.roles import Role
+from backend.common.roles import MANAGER_ONLY, Role
 from backend.common.scoping import ClinicScopedViewMixin
 from backend.common.serializers import ErrorSerializer
 from backend.scheduling.resources import filters, serializers
-from backend.scheduling.resources.models import Clinic, Patient, Room, Seat, SessionType, Staff
+from backend.scheduling.resources.access_log import PatientAccessLogMixin, PatientAccessSerializer
+from backend.scheduling.resources.memberships import clinic_membership_grant
+from backend.scheduling.resources.models import (
+    Clinic,
+    Patient,
+    PatientAccess,
+    Room,
+    Seat,
+    SessionType,
+    Staff,
+)
 
 BAD_INPUT = OpenApiResponse(ErrorSerializer, description="Invalid input.")
 IN_USE = OpenApiResponse(
@@ -103,6 +114,13 @@ class ClinicViewSet(ResourceViewSet):
     ordering_fields: ClassVar[list[str]] = ["name", "slug", "id"]
     ordering = ["name", "id"]
 
+    def perform_create(self, serializer) -> None:
+        with transaction.atomic():
+            super().perform_create(serializer)
+            clinic_membership_grant(
+                user=self.request.user, clinic=serializer.instance, role=Role.MANAGER
+            )
+
 
 @_crud_schema("room", "rooms")
 class RoomViewSet(ResourceViewSet):
@@ -140,15 +158,37 @@ class StaffViewSet(ResourceViewSet):
 
 
 @_crud_schema("patient", "patients")
-class PatientViewSet(ResourceViewSet):
-    """Patients; the front desk keeps them up to date."""
+class PatientViewSet(PatientAccessLogMixin, ResourceViewSet):
+    """Patients; the front desk keeps them up to date. Reading one is logged."""
 
     write_roles = (Role.FRONT_DESK, Role.MANAGER)
+    action_roles = {"access_log": MANAGER_ONLY}
+    access_log_actions = frozenset({"retrieve"})
     queryset = Patient.objects.select_related("clinic")
     serializer_class = serializers.PatientSerializer
     filterset_class = filters.PatientFilter
     ordering_fields: ClassVar[list[str]] = ["last_name", "first_name", "date_of_birth", "id"]
     ordering = ["last_name", "first_name", "id"]
+
+    def access_log_patient(self, obj: Patient) -> tuple[int, int]:
+        return obj.pk, obj.clinic_id
+
+    @extend_schema(
+        summary="A patient's access history",
+        description="Who read the patient's record, courses or appointments, when and "
+        "through which route; newest first. Managers of the patient's clinic only.",
+        responses={
+            200: PatientAccessSerializer(many=True),
+            403: OpenApiResponse(ErrorSerializer, description="Not a manager of the clinic."),
+            404: OpenApiResponse(ErrorSerializer, description="No such patient."),
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="access-log", filter_backends=[])
+    def access_log(self, request, pk=None):
+        patient = self.get_object()
+        rows = PatientAccess.objects.filter(patient=patient).select_related("user")
+        page = self.paginate_queryset(rows.order_by("-at", "-id"))
+        return self.get_paginated_response(PatientAccessSerializer(page, many=True).data)
 
 
 @_crud_schema("session type", "session types")

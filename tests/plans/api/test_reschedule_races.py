@@ -11,9 +11,7 @@ from rest_framework.test import APIClient
 from backend.scheduling.booking.models import Appointment, AppointmentStatus
 from tests.scheduling.booking.holds import overlapping_active_holds
 
-# The course template is a built-in row from a data migration: restore it, since the
-# transactional tests before this one flush every table.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("builtins_restored")]
 
 
 def client_for(user) -> APIClient:

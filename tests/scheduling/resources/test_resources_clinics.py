@@ -226,3 +226,37 @@ def test_clinic_nested_rows_belong_to_their_clinic(clinician_api, clinic):
     response = clinician_api.get(f"{URL}{other.id}/")
 
     assert response.json()["opening_hours"] == [{"weekday": 6, "opens": "08:00", "closes": "18:00"}]
+
+
+def test_a_clinic_manager_who_creates_a_clinic_manages_it():
+    from rest_framework.test import APIClient
+
+    from backend.common.roles import Role
+    from backend.scheduling.resources.models import Membership
+    from tests.factories import UserFactory
+
+    manager = UserFactory(memberships=[(ClinicFactory(), Role.MANAGER)])
+    client = APIClient()
+    client.force_authenticate(manager)
+
+    created = client.post(URL, clinic_payload(slug="new-site"), format="json")
+    listed = client.get(URL).json()["results"]
+    renamed = client.patch(f"{URL}{created.json()['id']}/", {"name": "Renamed"}, format="json")
+
+    assert created.status_code == 201, created.json()
+    assert Membership.objects.filter(
+        user=manager, clinic_id=created.json()["id"], role=Role.MANAGER
+    ).exists()
+    assert created.json()["id"] in {c["id"] for c in listed}
+    assert renamed.status_code == 200
+
+
+def test_a_group_wide_manager_needs_no_new_membership_for_a_new_clinic(manager_api, manager_user):
+    from backend.scheduling.resources.models import Membership
+
+    before = Membership.objects.filter(user=manager_user).count()
+
+    created = manager_api.post(URL, clinic_payload(slug="another-site"), format="json")
+
+    assert created.status_code == 201
+    assert Membership.objects.filter(user=manager_user).count() == before

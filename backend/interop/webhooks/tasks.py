@@ -1,0 +1,33 @@
+"""The webhook tasks the worker runs (Django's tasks API, django-tasks backport).
+
+``webhooks_pump`` runs on the worker's schedule (every ``WEBHOOK_SWEEP_SECONDS``) and is
+also enqueued the moment a change with outbox events commits (``webhooks_wake``), so a
+booking reaches its receivers within a second or two while the schedule picks up
+retries, expired leases and anything whose wake-up was lost.
+"""
+
+import logging
+
+from django_tasks import task
+
+from backend.interop.webhooks.services import webhooks_pump as pump
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def webhooks_pump() -> dict:
+    run = pump()
+    if run.more:
+        # Out of time with work left: let other tasks run, then carry on.
+        webhooks_pump.enqueue()
+    return run.as_dict()
+
+
+def webhooks_wake(**_kwargs) -> None:
+    """Enqueue a pump now (connected to the outbox's ``events_committed`` signal)."""
+    try:
+        webhooks_pump.enqueue()
+    except Exception:
+        # The scheduled sweep delivers it a little later; the event itself is committed.
+        logger.exception("Could not enqueue the webhook pump")

@@ -1,0 +1,23 @@
+"""Housekeeping for the task queue itself."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django_tasks import task
+from django_tasks_db.models import DBTaskResult
+
+from backend.interop.worker.schedule import scheduled_runs_prune
+
+
+@task()
+def tasks_prune() -> dict:
+    """Forget finished task results (and runs left behind by killed workers) after
+    ``TASK_RESULTS_KEEP_DAYS``, and schedule claims after a day."""
+    now = timezone.now()
+    cutoff = now - timedelta(days=settings.TASK_RESULTS_KEEP_DAYS)
+    results = DBTaskResult.objects.filter(
+        Q(finished_at__lt=cutoff) | Q(status="RUNNING", started_at__lt=cutoff)
+    ).delete()[0]
+    return {"task_results": results, "schedule_claims": scheduled_runs_prune(now=now)}
