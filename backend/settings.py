@@ -174,8 +174,8 @@ SECOND_FACTOR_SETUP_URL = "console:two-factor"
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
 
 # Content-Security-Policy (django-csp): nothing inline, nothing from elsewhere. The console
-# keeps its script and styles in static files. Exceptions are scoped to a view (the API
-# docs, backend/urls.py) or to the paths below, each with its reason.
+# keeps its script and styles in static files. An exception is scoped to its view with its
+# reason (the API docs, backend/urls.py); the feed subscribe page sets a stricter policy.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
