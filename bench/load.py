@@ -80,6 +80,8 @@ def _servers_start(url: str, log) -> tuple[list[subprocess.Popen], list[int], li
         SECRET_KEY="bench",
         ALLOWED_HOSTS="127.0.0.1",
         DEBUG="0",
+        # Plain HTTP on loopback, as behind a TLS-terminating proxy: no redirect to https.
+        SECURE_SSL_REDIRECT="0",
         LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="backend.settings",
     )

@@ -52,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["DEBUG"] = "0"
     os.environ.setdefault("SECRET_KEY", "bench")
     os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+    # Plain HTTP on loopback, as behind a TLS-terminating proxy: no redirect to https.
+    os.environ["SECURE_SSL_REDIRECT"] = "0"
     os.environ["LOG_LEVEL"] = "WARNING"
     os.environ["DJANGO_SETTINGS_MODULE"] = "backend.settings"
 
