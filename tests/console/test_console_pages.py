@@ -136,3 +136,9 @@ def test_logging_out_returns_to_the_login_page(front_desk, clinic, now):
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/"
     assert front_desk.get("/").status_code == 302
+
+
+def test_every_page_links_to_the_two_step_login_set_up(front_desk, world):
+    page = front_desk.get("/").content.decode()
+
+    assert 'href="/security/two-factor/"' in page
