@@ -1,5 +1,5 @@
-"""Middleware of account security: idle sessions end, sessions that skipped the second
-factor are refused, and the Content-Security-Policy header with its few scoped exceptions.
+"""Middleware of account security: idle sessions end, and sessions that skipped the second
+factor are refused. (The Content-Security-Policy header is django-csp's middleware.)
 """
 
 import time
