@@ -16,11 +16,11 @@ DEMO_PASSWORD := kap-demo-2026
 DEMO ?= 1
 
 # Local development runs with DEBUG on (no SECRET_KEY needed); `DEBUG=0 make run` overrides.
-run demo migrate: export DEBUG ?= 1
+run demo migrate token: export DEBUG ?= 1
 
 .DEFAULT_GOAL := help
 
-.PHONY: help .venv venv run demo migrate test lint fmt clean bench
+.PHONY: help .venv venv run demo migrate token test lint fmt clean bench
 
 help:
 	@echo "make run      install if needed, migrate, load the demo data, serve on 127.0.0.1:$(PORT)"
@@ -29,6 +29,7 @@ help:
 	@echo "make lint     ruff check, ruff format --check and the import contracts (lint-imports)"
 	@echo "make fmt      ruff format and ruff check --fix"
 	@echo "make migrate  apply database migrations"
+	@echo "make token USER=frontdesk   print (creating if needed) that user's API token"
 	@echo "make demo     migrate and load the demo data without serving"
 	@echo "make bench    run the benchmarks (SIZE=$(SIZE))"
 	@echo "make clean    remove var/ (the SQLite database) and caches; keeps .venv"
@@ -91,6 +92,12 @@ run: $(STAMP)
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	trap 'exit 130' INT; trap 'exit 143' TERM; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+# The README's token command, with the same local settings as `make run`.
+USER_NAME = $(if $(filter command line,$(origin USER)),$(USER),)
+token: $(STAMP)
+	@if [ -z '$(USER_NAME)' ]; then echo "usage: make token USER=<username>" >&2; exit 2; fi
+	$(MANAGE) apitoken '$(USER_NAME)'
 
 # --- checks -------------------------------------------------------------------------------
 # pytest exits 5 when it collected no tests: say so instead of failing with a bare code.

@@ -137,8 +137,8 @@ def query_routes(ids: dict[str, int]) -> dict[str, dict]:
 
 MISSING = 999999
 
-# Routes that hold no clinic data of their own (answered for the caller themself).
-NOT_CLINIC_DATA = {"me/", "auth/token/"}
+# Routes that hold no clinic data of their own: the API root (links) and the caller.
+NOT_CLINIC_DATA = {"", "me/", "auth/token/"}
 
 
 def written() -> tuple[int, ...]:

@@ -42,6 +42,28 @@ def test_make_run_serves_on_the_given_port_after_loading_the_demo():
     assert result.stdout.index("migrate --noinput") < result.stdout.index("loaddata")
 
 
+def test_make_token_prints_the_named_users_token_with_local_settings():
+    result = make_dry_run("token", "USER=frontdesk")
+
+    assert result.returncode == 0, result.stderr
+    assert "manage.py apitoken 'frontdesk'" in result.stdout
+
+
+def test_make_token_without_a_user_says_how():
+    result = subprocess.run(
+        ["make", "--no-print-directory", "token"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}},
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert "usage: make token USER=<username>" in result.stderr
+
+
 def test_make_test_passes_pytest_args_through():
     result = make_dry_run("test", "PYTEST_ARGS=-k demo")
 
