@@ -14,7 +14,9 @@ from django_tasks_db.models import DBTaskResult
 from backend.interop.worker.models import ScheduledRun
 from backend.interop.worker.schedule import Clock, Entry, scheduled_runs_prune
 from backend.interop.worker.tasks import tasks_prune
+from backend.scheduling.booking.models import IdempotencyKey
 from backend.scheduling.day.reminders import reminders_task
+from tests.factories import IdempotencyKeyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -83,11 +85,15 @@ def test_pruning_forgets_old_task_results_and_schedule_claims(time_machine):
     old.status, old.finished_at = "SUCCESSFUL", T0
     old.save()
     ScheduledRun.objects.create(name="prune", slot=T0, created_at=T0)
+    old_key = IdempotencyKeyFactory(created_at=T0)
     time_machine.move_to(T0 + timedelta(days=settings.TASK_RESULTS_KEEP_DAYS, hours=1))
     tasks_prune.enqueue()  # recent and still queued: kept
+    fresh_key = IdempotencyKeyFactory(created_at=timezone.now())
 
     result = tasks_prune.call()
 
-    assert result == {"task_results": 1, "schedule_claims": 1}
+    assert result == {"task_results": 1, "schedule_claims": 1, "idempotency_keys": 1}
     assert DBTaskResult.objects.count() == 1
+    assert list(IdempotencyKey.objects.values_list("pk", flat=True)) == [fresh_key.pk]
+    assert old_key.pk != fresh_key.pk
     assert scheduled_runs_prune(now=timezone.now()) == 0

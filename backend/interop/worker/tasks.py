@@ -1,4 +1,4 @@
-"""Housekeeping for the task queue itself."""
+"""Housekeeping: the task queue's own rows, and the idempotency keys past their 24 hours."""
 
 from datetime import timedelta
 
@@ -9,15 +9,21 @@ from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
 from backend.interop.worker.schedule import scheduled_runs_prune
+from backend.scheduling.booking.idempotency import idempotency_purge
 
 
 @task()
 def tasks_prune() -> dict:
     """Forget finished task results (and runs left behind by killed workers) after
-    ``TASK_RESULTS_KEEP_DAYS``, and schedule claims after a day."""
+    ``TASK_RESULTS_KEEP_DAYS``, schedule claims after a day, and the idempotency keys that
+    are no longer honoured (kept 24 hours, as documented)."""
     now = timezone.now()
     cutoff = now - timedelta(days=settings.TASK_RESULTS_KEEP_DAYS)
     results = DBTaskResult.objects.filter(
         Q(finished_at__lt=cutoff) | Q(status="RUNNING", started_at__lt=cutoff)
     ).delete()[0]
-    return {"task_results": results, "schedule_claims": scheduled_runs_prune(now=now)}
+    return {
+        "task_results": results,
+        "schedule_claims": scheduled_runs_prune(now=now),
+        "idempotency_keys": idempotency_purge(now=now),
+    }
