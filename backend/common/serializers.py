@@ -168,3 +168,11 @@ class ErrorSerializer(serializers.Serializer):
     conflicts = serializers.ListField(
         child=serializers.DictField(), required=False, help_text="Only on 409."
     )
+
+
+def input_validated(view, serializer_class: type[serializers.Serializer], data) -> dict:
+    """``data`` (a body or a query) checked by ``serializer_class`` in the view's request
+    context, which the scoped references need; refusals go to the exception handler."""
+    form = serializer_class(data=data, context={"request": view.request, "view": view})
+    form.is_valid(raise_exception=True)
+    return form.validated_data

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from backend.common.roles import BOOKING_ROLES, Role
 from backend.common.scoping import ClinicScopedViewMixin, access_of
-from backend.common.serializers import ErrorSerializer
+from backend.common.serializers import ErrorSerializer, input_validated
 from backend.plans.api.serializers import (
     BuiltinCopySerializer,
     PlanBookSerializer,
@@ -166,9 +166,8 @@ def booking_data(booking: PlanBooking) -> dict:
 
 
 def _pins(request, view) -> dict:
-    form = PlanBookSerializer(data=request.data or {}, context={"request": request, "view": view})
-    form.is_valid(raise_exception=True)
-    return {pin["ordinal"]: pin["start"] for pin in form.validated_data.get("sessions", [])}
+    data = input_validated(view, PlanBookSerializer, request.data or {})
+    return {pin["ordinal"]: pin["start"] for pin in data.get("sessions", [])}
 
 
 # Reading a course (one, or a list) is recorded in the patient access log.
@@ -195,9 +194,7 @@ class PlanViewSet(
 
     @extend_schema(request=PlanCreateSerializer, responses={201: PlanSerializer})
     def create(self, request, *args, **kwargs):
-        form = PlanCreateSerializer(data=request.data, context={"request": request, "view": self})
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = input_validated(self, PlanCreateSerializer, request.data)
         prefs = data.get("preferences", {})
         plan = plan_create(
             actor=request.user,
@@ -244,11 +241,8 @@ class PlanViewSet(
     def cancel(self, request, pk=None):
         """Cancel the plan and every appointment of it that has not started."""
         plan = self.get_object()
-        form = PlanCancelSerializer(data=request.data, context={"request": request, "view": self})
-        form.is_valid(raise_exception=True)
-        plan_cancel(
-            actor=request.user, plan=plan, reason=form.validated_data["reason"], now=timezone.now()
-        )
+        valid = input_validated(self, PlanCancelSerializer, request.data)
+        plan_cancel(actor=request.user, plan=plan, reason=valid["reason"], now=timezone.now())
         return Response(PlanSerializer(self.get_queryset().get(pk=plan.pk)).data)
 
     @extend_schema(
@@ -261,10 +255,9 @@ class PlanViewSet(
     def extend(self, request, pk=None):
         """Book the open-ended phase (maintenance) further ahead by some weeks."""
         plan = self.get_object()
-        form = PlanExtendSerializer(data=request.data, context={"request": request, "view": self})
-        form.is_valid(raise_exception=True)
+        data = input_validated(self, PlanExtendSerializer, request.data)
         booking = plan_extend(
-            actor=request.user, plan=plan, weeks=form.validated_data["weeks"], now=timezone.now()
+            actor=request.user, plan=plan, weeks=data["weeks"], now=timezone.now()
         )
         return Response(booking_data(booking), status=status.HTTP_201_CREATED)
 
@@ -289,9 +282,7 @@ class AppointmentRescheduleViewSet(ClinicScopedViewMixin, viewsets.GenericViewSe
     @idempotent
     def reschedule(self, request, pk=None):
         appointment = self.get_object()
-        form = RescheduleSerializer(data=request.data, context={"request": request, "view": self})
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = input_validated(self, RescheduleSerializer, request.data)
         moved, cascaded = plan_session_reschedule(
             actor=request.user,
             appointment=appointment,

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from backend.common.roles import BOOKING_ROLES
 from backend.common.scoping import ClinicScopedViewMixin
+from backend.common.serializers import input_validated
 from backend.scheduling.booking.filters import AppointmentFilter
 from backend.scheduling.booking.idempotency import IDEMPOTENCY_HEADER, idempotent
 from backend.scheduling.booking.models import Appointment, AppointmentEvent
@@ -58,11 +59,7 @@ class AppointmentViewSet(
     )
     @idempotent
     def create(self, request, *args, **kwargs):
-        form = AppointmentCreateSerializer(
-            data=request.data, context={"request": request, "view": self}
-        )
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = input_validated(self, AppointmentCreateSerializer, request.data)
         escort = data.get("escort")
         appointment = appointment_book(
             actor=request.user,
@@ -83,12 +80,11 @@ class AppointmentViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         appointment = self.get_object()
-        form = CancelSerializer(data=request.data, context={"request": request, "view": self})
-        form.is_valid(raise_exception=True)
+        data = input_validated(self, CancelSerializer, request.data)
         cancelled = appointment_cancel(
             actor=request.user,
             appointment=appointment,
-            reason=form.validated_data["reason"],
+            reason=data["reason"],
             now=timezone.now(),
         )
         return Response(appointment_data(cancelled))
@@ -116,11 +112,7 @@ class AvailabilityView(APIView):
         },
     )
     def get(self, request):
-        form = AvailabilityQuerySerializer(
-            data=request.query_params, context={"request": request, "view": self}
-        )
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = input_validated(self, AvailabilityQuerySerializer, request.query_params)
         result = availability_search(
             session_type=data["session_type"],
             date_from=data["date_from"],

@@ -13,7 +13,7 @@ from backend.common.errors import Conflict
 from backend.scheduling.booking.audit import appointment_event_record
 from backend.scheduling.booking.models import Appointment
 from backend.scheduling.day.models import RemsForm
-from backend.scheduling.day.rules import rems_due_on, rems_overdue
+from backend.scheduling.day.rules import rems_due_on
 from backend.scheduling.resources.models import Clinic
 
 
@@ -36,10 +36,6 @@ def rems_due_queryset(*, clinic: Clinic, overdue_on: date | None = None) -> Quer
     if overdue_on is not None:
         forms = forms.filter(due_on__lt=overdue_on)
     return forms
-
-
-def rems_form_is_overdue(form: RemsForm, *, today: date) -> bool:
-    return form.filed_at is None and rems_overdue(form.due_on, today)
 
 
 def rems_form_file(*, actor, form: RemsForm, now: datetime, reference: str = "") -> RemsForm:

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from backend.common.roles import DAY_ACTION_ROLES, REMS_FILE_ROLES
 from backend.common.scoping import ClinicScopedViewMixin
-from backend.common.serializers import ErrorSerializer
+from backend.common.serializers import ErrorSerializer, input_validated
 from backend.scheduling.booking.models import Appointment
 from backend.scheduling.day.models import RemsForm
 from backend.scheduling.day.rems import rems_due_queryset, rems_form_file
@@ -83,13 +83,12 @@ class AppointmentDayViewSet(ClinicScopedViewMixin, viewsets.GenericViewSet):
 
     def _step(self, request, service, **kwargs):
         appointment = self.get_object()
-        form = StepSerializer(data=request.data, context={"request": request, "view": self})
-        form.is_valid(raise_exception=True)
+        data = input_validated(self, StepSerializer, request.data)
         done = service(
             actor=request.user,
             appointment=appointment,
             now=timezone.now(),
-            note=form.validated_data["note"],
+            note=data["note"],
             **kwargs,
         )
         return Response(day_appointment_data(done))
@@ -138,9 +137,7 @@ class AppointmentDayViewSet(ClinicScopedViewMixin, viewsets.GenericViewSet):
         monitoring time unless `override_reason` is given. Opens the REMS form when the
         session type needs one. Clinicians only."""
         appointment = self.get_object()
-        form = DischargeSerializer(data=request.data, context={"request": request, "view": self})
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = input_validated(self, DischargeSerializer, request.data)
         done = appointment_discharge(
             actor=request.user,
             appointment=appointment,
@@ -161,14 +158,13 @@ class AppointmentDayViewSet(ClinicScopedViewMixin, viewsets.GenericViewSet):
     def escort(self, request, pk=None):
         """Set who collects the patient; only the keys sent change."""
         appointment = self.get_object()
-        form = EscortUpdateSerializer(data=request.data, context={"request": request, "view": self})
-        form.is_valid(raise_exception=True)
+        data = input_validated(self, EscortUpdateSerializer, request.data)
         done = appointment_escort_update(
             actor=request.user,
             appointment=appointment,
             now=timezone.now(),
-            name=form.validated_data.get("name"),
-            phone=form.validated_data.get("phone"),
+            name=data.get("name"),
+            phone=data.get("phone"),
         )
         return Response(day_appointment_data(done))
 
@@ -182,13 +178,10 @@ class BoardView(APIView):
         responses={200: BoardSerializer, 400: BAD_INPUT},
     )
     def get(self, request):
-        form = DayQuerySerializer(
-            data=request.query_params, context={"request": request, "view": self}
-        )
-        form.is_valid(raise_exception=True)
-        clinic = form.validated_data["clinic"]
+        valid = input_validated(self, DayQuerySerializer, request.query_params)
+        clinic = valid["clinic"]
         now = timezone.now()
-        day = form.validated_data.get("date") or clinic_today(clinic, now)
+        day = valid.get("date") or clinic_today(clinic, now)
         entries = day_board_fetch(clinic=clinic, day=day, now=now)
         return Response(
             {
@@ -210,14 +203,9 @@ class RidesView(APIView):
         responses={200: RidesSerializer, 400: BAD_INPUT},
     )
     def get(self, request):
-        form = RidesQuerySerializer(
-            data=request.query_params, context={"request": request, "view": self}
-        )
-        form.is_valid(raise_exception=True)
-        clinic = form.validated_data["clinic"]
-        day = form.validated_data.get("date") or clinic_today(clinic, timezone.now()) + timedelta(
-            days=1
-        )
+        valid = input_validated(self, RidesQuerySerializer, request.query_params)
+        clinic = valid["clinic"]
+        day = valid.get("date") or clinic_today(clinic, timezone.now()) + timedelta(days=1)
         rides = rides_unconfirmed_fetch(clinic=clinic, day=day)
         return Response(
             {
@@ -246,13 +234,10 @@ class RemsFormViewSet(ClinicScopedViewMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=False, methods=["get"])
     def due(self, request):
-        form = RemsDueQuerySerializer(
-            data=request.query_params, context={"request": request, "view": self}
-        )
-        form.is_valid(raise_exception=True)
-        clinic = form.validated_data["clinic"]
+        valid = input_validated(self, RemsDueQuerySerializer, request.query_params)
+        clinic = valid["clinic"]
         today = clinic_today(clinic, timezone.now())
-        overdue = form.validated_data.get("overdue")
+        overdue = valid.get("overdue")
         forms = rems_due_queryset(clinic=clinic, overdue_on=today if overdue else None)
         if overdue is False:
             forms = forms.filter(due_on__gte=today)
@@ -276,12 +261,9 @@ class RemsFormViewSet(ClinicScopedViewMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def file(self, request, pk=None):
         form = self.get_object()
-        body = RemsFileSerializer(data=request.data, context={"request": request, "view": self})
-        body.is_valid(raise_exception=True)
+        valid = input_validated(self, RemsFileSerializer, request.data)
         now = timezone.now()
-        filed = rems_form_file(
-            actor=request.user, form=form, now=now, reference=body.validated_data["reference"]
-        )
+        filed = rems_form_file(actor=request.user, form=form, now=now, reference=valid["reference"])
         fresh = self.get_queryset().get(pk=filed.pk)
         today = clinic_today(fresh.appointment.clinic, now)
         return Response(RemsFormSerializer(fresh, context={"today": today}).data)

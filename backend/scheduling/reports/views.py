@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from backend.common.permissions import user_has_role
 from backend.common.roles import REPORT_ROLES
-from backend.common.serializers import ErrorSerializer
+from backend.common.serializers import ErrorSerializer, input_validated
 from backend.scheduling.reports.serializers import (
     UtilizationCSVRenderer,
     UtilizationQuerySerializer,
@@ -84,11 +84,7 @@ class UtilizationReportView(APIView):
         },
     )
     def get(self, request):
-        form = UtilizationQuerySerializer(
-            data=request.query_params, context={"request": request, "view": self}
-        )
-        form.is_valid(raise_exception=True)
-        query = form.validated_data
+        query = input_validated(self, UtilizationQuerySerializer, request.query_params)
         result = utilization_report(
             clinic_id=query["clinic"].id,
             date_from=query["date_from"],
