@@ -20,7 +20,7 @@ from backend.common.roles import Role
 from backend.interop.webhooks.models import WebhookDelivery
 from backend.plans.models import TreatmentPlan
 from backend.scheduling.booking.models import Appointment
-from backend.scheduling.resources.models import Patient, Room
+from backend.scheduling.resources.models import Patient, Room, StaffAbsence
 from tests.factories import (
     ClinicFactory,
     FeedTokenFactory,
@@ -60,6 +60,9 @@ def clinic_a() -> ClinicA:
         retry_until=timezone.now(),
     )
     colleague = UserFactory(memberships=[(world.clinic, Role.FRONT_DESK)])
+    absence = StaffAbsence.objects.create(
+        staff=world.nurse, start=world.at(8), end=world.at(12), reason="Dentist"
+    )
     ids = {
         "accounts": colleague.id,
         "clinics": world.clinic.id,
@@ -74,6 +77,7 @@ def clinic_a() -> ClinicA:
         "plans": plan.id,
         "webhooks": webhook.id,
         "delivery_id": delivery.id,
+        "absence_id": absence.id,
     }
     return ClinicA(ids=ids, names=[p.full_name for p in world.patients])
 
@@ -143,6 +147,7 @@ NOT_CLINIC_DATA = {"", "me/", "auth/token/"}
 
 def written() -> tuple[int, ...]:
     return (
+        StaffAbsence.objects.count(),
         Patient.objects.count(),
         Appointment.objects.count(),
         TreatmentPlan.objects.count(),

@@ -19,6 +19,7 @@ from backend.scheduling.resources.models import (
     Seat,
     SessionType,
     Staff,
+    StaffAbsence,
     WorkingHours,
 )
 
@@ -41,5 +42,6 @@ __all__ = [
     "Seat",
     "SessionType",
     "Staff",
+    "StaffAbsence",
     "WorkingHours",
 ]
