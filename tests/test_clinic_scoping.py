@@ -263,6 +263,8 @@ CONSOLE_OBJECTS = {
     "patients": "patients",
     "courses": "plans",
     "appointments": "appointments",
+    "staff": "staff",
+    "absences": "absence_id",
 }
 CONSOLE_STEPS = {"step": "check-in"}
 
