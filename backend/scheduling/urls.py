@@ -10,9 +10,6 @@ urlpatterns = [
     path("", include("backend.scheduling.reports.urls")),
     path("", include("backend.scheduling.auth.urls")),
     path("", include("backend.scheduling.accounts.urls")),
-<<<<<<< HEAD
     path("", include("backend.scheduling.absences.urls")),
-=======
     path("", include("backend.scheduling.authorizations.urls")),
->>>>>>> h16-green
 ]
