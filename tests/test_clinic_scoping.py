@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from backend.common.roles import Role
 from backend.interop.webhooks.models import WebhookDelivery
 from backend.plans.models import TreatmentPlan
+from backend.scheduling.authorizations.services import authorization_create
 from backend.scheduling.booking.models import Appointment
 from backend.scheduling.resources.models import Patient, Room, StaffAbsence
 from tests.factories import (
@@ -63,7 +64,18 @@ def clinic_a() -> ClinicA:
     absence = StaffAbsence.objects.create(
         staff=world.nurse, start=world.at(8), end=world.at(12), reason="Dentist"
     )
+    authorization = authorization_create(
+        actor=None,
+        patient=world.patient,
+        payer="Acme",
+        number="PA-A",
+        session_types=[world.spravato],
+        units=4,
+        start_date=world.day,
+        end_date=world.day,
+    )
     ids = {
+        "authorizations": authorization.id,
         "accounts": colleague.id,
         "clinics": world.clinic.id,
         "rooms": world.dosing_room.id,
@@ -228,6 +240,18 @@ def test_every_api_route_hides_another_clinics_objects(clinic_a, intruder):
             lambda a: {"clinic": a["clinics"], "slug": "x", "name": "X", "in_room_minutes": 30},
         ),
         ("plan-templates/", lambda a: {"clinic": a["clinics"], "slug": "x", "name": "X"}),
+        (
+            "authorizations/",
+            lambda a: {
+                "patient": a["patients"],
+                "payer": "Acme",
+                "number": "X",
+                "session_types": [a["session-types"]],
+                "units": 3,
+                "start_date": "2030-01-07",
+                "end_date": "2030-02-07",
+            },
+        ),
     ],
     ids=lambda value: value if isinstance(value, str) else "",
 )

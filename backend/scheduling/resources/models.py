@@ -59,6 +59,20 @@ class Clinic(models.Model):
         help_text="Every member of the clinic (and everyone whose role covers every clinic) "
         "must set up a second login factor (an authenticator app) before using the console.",
     )
+    # Waitlist, authorizations and patient links (scheduling/waitlist, authorizations).
+    waitlist_offer_minutes = models.PositiveIntegerField(
+        default=120,
+        validators=[MinValueValidator(5), MaxValueValidator(7 * 24 * 60)],
+        help_text="Minutes a waitlist offer holds its seat for the patient (never past the start).",
+    )
+    no_show_uses_authorization = models.BooleanField(
+        default=True, help_text="A no-show consumes a unit of the patient's authorization."
+    )
+    patient_cancel_cutoff_hours = models.PositiveIntegerField(
+        default=24,
+        validators=[MaxValueValidator(14 * 24)],
+        help_text="Patients may cancel from their link up to this many hours before the start.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -331,6 +345,9 @@ class SessionType(models.Model):
         blank=True,
         help_text="Practical instructions for the patient (fasting, what to bring). "
         "No diagnosis or drug words: they appear in reminders and calendar feeds.",
+    )
+    requires_authorization = models.BooleanField(
+        default=False, help_text="Booking needs an active payer authorization with a unit left."
     )
     active = models.BooleanField(default=True)
 
