@@ -9,7 +9,7 @@ from django.db.models import Q
 from backend.console.site import LOCAL_INPUT_FORMAT, local_input, parse_local_input
 from backend.plans.models import PlanTemplate
 from backend.scheduling.resources.choices import AbsenceKind, Weekday
-from backend.scheduling.resources.models import Clinic, Patient, Staff
+from backend.scheduling.resources.models import Clinic, Patient, Seat, SessionType, Staff
 from backend.scheduling.resources.phones import phone_display, phone_e164
 from backend.scheduling.resources.serializers import PATIENT_PAST_DATES, patient_rule_errors
 
@@ -310,3 +310,41 @@ class PatientLookupForm(forms.Form):
         help_text="A name, a date of birth (YYYY-MM-DD) or a phone number.",
     )
     inactive = forms.BooleanField(required=False, label="Include inactive patients")
+
+
+class VisitForm(forms.Form):
+    """A one-off visit: who, what, when (a start offered by availability, or typed), and
+    who brings them home. Booking rules are the booking service's."""
+
+    patient = PatientChoiceField(queryset=Patient.objects.none(), empty_label="Choose a patient")
+    session_type = forms.ModelChoiceField(
+        queryset=SessionType.objects.none(), empty_label="Choose a session type", label="Session"
+    )
+    start = LocalDateTimeField(zone=None, label="Start", required=False)
+    seat = forms.ModelChoiceField(
+        queryset=Seat.objects.none(), required=False, empty_label="Any free seat", label="Seat"
+    )
+    staff = forms.ModelChoiceField(
+        queryset=Staff.objects.none(), required=False, empty_label="Any free staff member"
+    )
+    escort_name = forms.CharField(max_length=160, required=False, label="Escort name")
+    escort_phone = forms.CharField(max_length=40, required=False, label="Escort phone")
+
+    def __init__(self, *args, clinic: Clinic, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.clinic = clinic
+        self.fields["start"].zone = clinic.zone
+        self.fields["patient"].queryset = Patient.objects.filter(clinic=clinic, active=True)
+        self.fields["session_type"].queryset = SessionType.objects.filter(
+            Q(clinic=None) | Q(clinic=clinic), active=True
+        ).order_by("name")
+        self.fields["seat"].queryset = Seat.objects.filter(
+            room__clinic=clinic, active=True, room__active=True
+        ).select_related("room")
+        self.fields["staff"].queryset = Staff.objects.filter(clinic=clinic, active=True)
+
+    def clean_escort_phone(self) -> str:
+        try:
+            return phone_e164(self.cleaned_data.get("escort_phone", ""))
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc

@@ -10,7 +10,9 @@ from backend.console.views import (
     courses,
     patients,
     reports,
+    schedule,
     staffing,
+    visits,
 )
 
 app_name = "console"
@@ -34,6 +36,8 @@ urlpatterns = [
         name="account-deactivate",
     ),
     path("staff-accounts/<int:pk>/invite/", accounts.account_invite_view, name="account-invite"),
+    path("schedule/", schedule.schedule, name="schedule"),
+    path("visits/new/", visits.visit_new, name="visit-new"),
     path("staff/", staffing.staff_list, name="staff"),
     path("staff/<int:pk>/absences/", staffing.staff_absences, name="staff-absences"),
     path("absences/<int:pk>/delete/", staffing.absence_delete, name="absence-delete"),
