@@ -23,6 +23,7 @@ from backend.plans.models import (
     PlanTemplate,
     TreatmentPlan,
 )
+from backend.scheduling.authorizations.models import Authorization
 from backend.scheduling.booking.models import (
     Appointment,
     AppointmentEvent,
@@ -55,6 +56,7 @@ from backend.scheduling.resources.models import (
     Staff,
     WorkingHours,
 )
+from backend.scheduling.waitlist.models import WaitlistEntry, WaitlistEvent
 
 WEEKDAYS = range(5)  # Monday to Friday
 OPENS = dt.time(8, 0)
@@ -457,3 +459,41 @@ class OutboxEventFactory(DjangoModelFactory):
         }
     )
     created_at = factory.LazyFunction(timezone.now)
+
+
+class AuthorizationFactory(DjangoModelFactory):
+    """A payer authorization of 6 sessions over three months of 2026, no types yet."""
+
+    class Meta:
+        model = Authorization
+
+    clinic = factory.SubFactory(ClinicFactory)
+    patient = factory.SubFactory(PatientFactory, clinic=factory.SelfAttribute("..clinic"))
+    payer = "Acme Health"
+    number = factory.Sequence(lambda n: f"PA-{n:05d}")
+    units = 6
+    start_date = dt.date(2026, 5, 1)
+    end_date = dt.date(2026, 7, 31)
+
+
+class WaitlistEntryFactory(DjangoModelFactory):
+    """A waiting entry for a week of May 2026 (no offer)."""
+
+    class Meta:
+        model = WaitlistEntry
+
+    clinic = factory.SubFactory(ClinicFactory)
+    patient = factory.SubFactory(PatientFactory, clinic=factory.SelfAttribute("..clinic"))
+    session_type = factory.SubFactory(SessionTypeFactory, clinic=factory.SelfAttribute("..clinic"))
+    date_from = dt.date(2026, 5, 4)
+    date_to = dt.date(2026, 5, 8)
+    created_at = dt.datetime(2026, 5, 1, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+
+
+class WaitlistEventFactory(DjangoModelFactory):
+    class Meta:
+        model = WaitlistEvent
+
+    entry = factory.SubFactory(WaitlistEntryFactory)
+    at = dt.datetime(2026, 5, 1, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+    action = "created"

@@ -22,6 +22,7 @@ from backend.scheduling.resources.models import (
     Staff,
     WorkingHours,
 )
+from backend.scheduling.waitlist.models import WaitlistEntry, WaitlistEvent
 
 __all__ = [
     "Appointment",
@@ -43,5 +44,7 @@ __all__ = [
     "Seat",
     "SessionType",
     "Staff",
+    "WaitlistEntry",
+    "WaitlistEvent",
     "WorkingHours",
 ]
