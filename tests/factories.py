@@ -54,6 +54,7 @@ from backend.scheduling.resources.models import (
     Seat,
     SessionType,
     Staff,
+    StaffAbsence,
     WorkingHours,
 )
 from backend.scheduling.waitlist.models import WaitlistEntry, WaitlistEvent
@@ -201,6 +202,18 @@ class WorkingHoursFactory(DjangoModelFactory):
     weekday = 0
     starts = dt.time(9, 0)
     ends = dt.time(17, 0)
+
+
+class StaffAbsenceFactory(DjangoModelFactory):
+    """A morning off for a staff member (the kind defaults to an absence)."""
+
+    class Meta:
+        model = StaffAbsence
+
+    staff = factory.SubFactory(StaffFactory)
+    start = factory.LazyFunction(lambda: timezone.now().replace(microsecond=0))
+    end = factory.LazyAttribute(lambda o: o.start + dt.timedelta(hours=4))
+    reason = "Sick"
 
 
 class PatientFactory(DjangoModelFactory):
@@ -462,18 +475,18 @@ class OutboxEventFactory(DjangoModelFactory):
 
 
 class AuthorizationFactory(DjangoModelFactory):
-    """A payer authorization of 6 sessions over three months of 2026, no types yet."""
+    """A payer's authorization for eight sessions over three months of the patient's clinic."""
 
     class Meta:
         model = Authorization
 
-    clinic = factory.SubFactory(ClinicFactory)
-    patient = factory.SubFactory(PatientFactory, clinic=factory.SelfAttribute("..clinic"))
+    patient = factory.SubFactory(PatientFactory)
+    clinic = factory.LazyAttribute(lambda o: o.patient.clinic)
     payer = "Acme Health"
     number = factory.Sequence(lambda n: f"PA-{n:05d}")
-    units = 6
-    start_date = dt.date(2026, 5, 1)
-    end_date = dt.date(2026, 7, 31)
+    units = 8
+    start_date = factory.LazyFunction(lambda: timezone.localdate())
+    end_date = factory.LazyAttribute(lambda o: o.start_date + dt.timedelta(days=90))
 
 
 class WaitlistEntryFactory(DjangoModelFactory):

@@ -21,7 +21,7 @@ from backend.interop.webhooks.models import WebhookDelivery
 from backend.plans.models import TreatmentPlan
 from backend.scheduling.authorizations.services import authorization_create
 from backend.scheduling.booking.models import Appointment
-from backend.scheduling.resources.models import Patient, Room
+from backend.scheduling.resources.models import Patient, Room, StaffAbsence
 from backend.scheduling.waitlist.services import waitlist_entry_create
 from tests.factories import (
     ClinicFactory,
@@ -62,6 +62,9 @@ def clinic_a() -> ClinicA:
         retry_until=timezone.now(),
     )
     colleague = UserFactory(memberships=[(world.clinic, Role.FRONT_DESK)])
+    absence = StaffAbsence.objects.create(
+        staff=world.nurse, start=world.at(8), end=world.at(12), reason="Dentist"
+    )
     authorization = authorization_create(
         actor=None,
         patient=world.patient,
@@ -96,6 +99,7 @@ def clinic_a() -> ClinicA:
         "plans": plan.id,
         "webhooks": webhook.id,
         "delivery_id": delivery.id,
+        "absence_id": absence.id,
     }
     return ClinicA(ids=ids, names=[p.full_name for p in world.patients])
 
@@ -165,6 +169,7 @@ NOT_CLINIC_DATA = {"", "me/", "auth/token/"}
 
 def written() -> tuple[int, ...]:
     return (
+        StaffAbsence.objects.count(),
         Patient.objects.count(),
         Appointment.objects.count(),
         TreatmentPlan.objects.count(),
@@ -301,6 +306,8 @@ CONSOLE_OBJECTS = {
     "patients": "patients",
     "courses": "plans",
     "appointments": "appointments",
+    "staff": "staff",
+    "absences": "absence_id",
 }
 CONSOLE_STEPS = {"step": "check-in"}
 

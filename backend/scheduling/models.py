@@ -20,6 +20,7 @@ from backend.scheduling.resources.models import (
     Seat,
     SessionType,
     Staff,
+    StaffAbsence,
     WorkingHours,
 )
 from backend.scheduling.waitlist.models import WaitlistEntry, WaitlistEvent
@@ -44,6 +45,7 @@ __all__ = [
     "Seat",
     "SessionType",
     "Staff",
+    "StaffAbsence",
     "WaitlistEntry",
     "WaitlistEvent",
     "WorkingHours",

@@ -10,15 +10,28 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.utils import timezone
 
 from backend.common.db import EpochSeconds, raw_rows_fetch
 from backend.scheduling.booking.availability import Board, SeatRef, SessionSpec, StaffRef
 from backend.scheduling.booking.models import Appointment, Hold
-from backend.scheduling.resources.calendar import ClinicCalendar, WeeklyHours, wall_to_utc
-from backend.scheduling.resources.choices import RoomKind
+from backend.scheduling.resources.calendar import (
+    ClinicCalendar,
+    StaffHours,
+    WeeklyHours,
+    wall_to_utc,
+)
+from backend.scheduling.resources.choices import AbsenceKind, RoomKind
 from backend.scheduling.resources.intervals import Span, Timeline
-from backend.scheduling.resources.models import Clinic, Patient, Seat, SessionType, Staff
+from backend.scheduling.resources.models import (
+    Clinic,
+    Patient,
+    Seat,
+    SessionType,
+    Staff,
+    StaffAbsence,
+)
 
 # No hold lasts longer than this; it bounds the index range scan on (seat, start) so a
 # window query never reads a resource's whole history.
@@ -84,6 +97,26 @@ def session_type_rooms(clinic: Clinic, session_types: list[SessionType]) -> dict
     return dict(limited)
 
 
+def absences_prefetch() -> Prefetch:
+    """A staff member's absences and extra shifts that can still matter (not long past)."""
+    since = timezone.now() - timedelta(days=1)
+    return Prefetch("absences", queryset=StaffAbsence.objects.filter(end__gt=since))
+
+
+def staff_hours_of(staff: Staff) -> StaffHours:
+    """The one place a staff member's working windows are built: weekly hours, plus extra
+    shifts, minus absences. Uses prefetched ``working_hours`` and ``absences``."""
+    extra, off = [], []
+    for absence in staff.absences.all():
+        span = Span(absence.start, absence.end)
+        (extra if absence.kind == AbsenceKind.EXTRA_SHIFT else off).append(span)
+    return StaffHours(
+        windows=tuple((w.weekday, w.starts, w.ends) for w in staff.working_hours.all()),
+        extra=tuple(extra),
+        off=tuple(off),
+    )
+
+
 @dataclass(frozen=True)
 class Resources:
     """The seats and staff a session type could use at a clinic (ids for locking)."""
@@ -112,7 +145,7 @@ def resources_fetch(
     *,
     room_id: int | None = None,
 ) -> dict[int, Resources]:
-    """Candidate seats and staff for each session type, in preference order (2 queries)."""
+    """Candidate seats and staff for each session type, in preference order (5 queries)."""
     session_types = list(session_types)
     kinds = {st.room_kind for st in session_types}
     if any(not st.recovery_in_same_seat and st.recovery_minutes for st in session_types):
@@ -128,21 +161,14 @@ def resources_fetch(
     staff_rows = (
         list(
             Staff.objects.filter(clinic=clinic, role__in=roles, active=True)
-            .prefetch_related("working_hours")
+            .prefetch_related("working_hours", absences_prefetch())
             .order_by("name", "id")
         )
         if roles
         else []
     )
     staff_refs = {
-        s.id: StaffRef(
-            staff_id=s.id,
-            name=s.name,
-            hours=WeeklyHours(
-                windows=tuple((w.weekday, w.starts, w.ends) for w in s.working_hours.all())
-            ),
-        )
-        for s in staff_rows
+        s.id: StaffRef(staff_id=s.id, name=s.name, hours=staff_hours_of(s)) for s in staff_rows
     }
     allowed_rooms = session_type_rooms(clinic, session_types)
     result = {}
