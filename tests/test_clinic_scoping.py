@@ -308,6 +308,7 @@ CONSOLE_OBJECTS = {
     "appointments": "appointments",
     "staff": "staff",
     "absences": "absence_id",
+    "waitlist": "waitlist",
 }
 CONSOLE_STEPS = {"step": "check-in"}
 
