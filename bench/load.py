@@ -100,6 +100,7 @@ def _servers_start(url: str, log) -> tuple[list[subprocess.Popen], list[int], li
         PYTHONPATH=str(REPO),
     )
     processes, ports, logs = [], [], []
+    VAR.mkdir(parents=True, exist_ok=True)
     for index in range(SERVERS):
         port = _free_port()
         log_path = VAR / f"bench-load-gunicorn-{index}.log"
