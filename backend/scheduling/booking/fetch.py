@@ -10,13 +10,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
+from django.utils import timezone
 
 from backend.common.db import EpochSeconds, raw_rows_fetch
 from backend.scheduling.booking.availability import Board, SeatRef, SessionSpec, StaffRef
 from backend.scheduling.booking.models import Appointment, Hold
-from backend.scheduling.resources.calendar import ClinicCalendar, WeeklyHours, wall_to_utc
-from backend.scheduling.resources.choices import RoomKind
+from backend.scheduling.resources.calendar import (
+    ClinicCalendar,
+    StaffHours,
+    WeeklyHours,
+    wall_to_utc,
+)
+from backend.scheduling.resources.choices import AbsenceKind, RoomKind
 from backend.scheduling.resources.config import config_cache_register
 from backend.scheduling.resources.intervals import Span, Timeline
 from backend.scheduling.resources.models import (
@@ -27,6 +33,7 @@ from backend.scheduling.resources.models import (
     Seat,
     SessionType,
     Staff,
+    StaffAbsence,
 )
 
 # No hold lasts longer than this; it bounds the index range scan on (seat, start) so a
@@ -49,6 +56,8 @@ class ClinicConfig:
     seats: tuple[Seat, ...]  # active seats of active rooms, room attached, in order
     seat_refs: dict[int, SeatRef]
     staff: tuple[Staff, ...]  # active staff, in order
+    # Each staff member with their weekly hours only: absences and extra shifts change
+    # from day to day and are read on every request (``staff_hours_with``).
     staff_refs: dict[int, StaffRef]
     type_rooms: dict[int, frozenset[int]]  # session type -> the rooms here it is limited to
 
@@ -105,7 +114,7 @@ def _config_load(clinic: Clinic) -> ClinicConfig:
             s.id: StaffRef(
                 staff_id=s.id,
                 name=s.name,
-                hours=WeeklyHours(
+                hours=StaffHours(
                     windows=tuple((w.weekday, w.starts, w.ends) for w in s.working_hours.all())
                 ),
             )
@@ -174,6 +183,43 @@ def session_type_rooms(clinic: Clinic, session_types: list[SessionType]) -> dict
     return {st.id: set(limited[st.id]) for st in session_types if st.id in limited}
 
 
+def absences_prefetch() -> Prefetch:
+    """A staff member's absences and extra shifts that can still matter (not long past)."""
+    since = timezone.now() - timedelta(days=1)
+    return Prefetch("absences", queryset=StaffAbsence.objects.filter(end__gt=since))
+
+
+def staff_hours_with(windows: tuple, absences: Iterable[tuple[str, datetime, datetime]]):
+    """The one place a staff member's working windows are built: weekly hours, plus extra
+    shifts, minus absences (``(kind, start, end)``)."""
+    extra, off = [], []
+    for kind, start, end in absences:
+        (extra if kind == AbsenceKind.EXTRA_SHIFT else off).append(Span(start, end))
+    return StaffHours(windows=windows, extra=tuple(extra), off=tuple(off))
+
+
+def staff_hours_of(staff: Staff) -> StaffHours:
+    """``staff_hours_with`` for a row with prefetched ``working_hours`` and ``absences``."""
+    return staff_hours_with(
+        tuple((w.weekday, w.starts, w.ends) for w in staff.working_hours.all()),
+        ((a.kind, a.start, a.end) for a in staff.absences.all()),
+    )
+
+
+def staff_absences_fetch(staff_ids: list[int]) -> dict[int, list[tuple[str, datetime, datetime]]]:
+    """Absences and extra shifts of these staff members that can still matter (1 query;
+    none without staff). Never cached: they change from day to day."""
+    found: dict[int, list] = defaultdict(list)
+    if staff_ids:
+        since = timezone.now() - timedelta(days=1)
+        rows = StaffAbsence.objects.filter(staff_id__in=staff_ids, end__gt=since).values_list(
+            "staff_id", "kind", "start", "end"
+        )
+        for staff_id, kind, start, end in rows:
+            found[staff_id].append((kind, start, end))
+    return found
+
+
 @dataclass(frozen=True)
 class Resources:
     """The seats and staff a session type could use at a clinic (ids for locking)."""
@@ -202,8 +248,8 @@ def resources_fetch(
     *,
     room_id: int | None = None,
 ) -> dict[int, Resources]:
-    """Candidate seats and staff for each session type, in preference order (from the
-    cached setup: no query once loaded)."""
+    """Candidate seats and staff for each session type, in preference order: from the
+    cached setup, plus the staff's absences (1 query, when staff are needed)."""
     session_types = list(session_types)
     config = clinic_config(clinic)
     kinds = {st.room_kind for st in session_types}
@@ -212,7 +258,17 @@ def resources_fetch(
     seats = [s for s in config.seats if s.room.kind in kinds]
     roles = {st.staff_role for st in session_types if st.staff_role}
     staff_rows = [s for s in config.staff if s.role in roles]
-    staff_refs = config.staff_refs
+    absences = staff_absences_fetch([s.id for s in staff_rows])
+    staff_refs = {}
+    for s in staff_rows:
+        ref = config.staff_refs[s.id]
+        if s.id in absences:
+            ref = StaffRef(
+                staff_id=s.id,
+                name=s.name,
+                hours=staff_hours_with(ref.hours.windows, absences[s.id]),
+            )
+        staff_refs[s.id] = ref
     allowed_rooms = session_type_rooms(clinic, session_types)
     result = {}
     for st in session_types:

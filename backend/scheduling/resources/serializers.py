@@ -106,6 +106,9 @@ class ClinicSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "feed_event_title",
             "discharge_pass_mark",
             "require_second_factor",
+            "waitlist_offer_minutes",
+            "no_show_uses_authorization",
+            "patient_cancel_cutoff_hours",
             "opening_hours",
             "closures",
         ]
@@ -397,6 +400,7 @@ class SessionTypeSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "staff_role",
             "arrive_minutes_before",
             "patient_instructions",
+            "requires_authorization",
             "active",
         ]
         validators = []

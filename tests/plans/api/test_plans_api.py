@@ -370,10 +370,11 @@ def test_preview_query_count_does_not_grow_with_sessions(
     front_desk_api.get(PLANS)
     clinic_config(plan_world.clinic)  # as any earlier request at this clinic has done
 
-    # plan + its sessions; clinic; template + phases + types; holds; patient's appointments;
-    # plan's own appointments; room names. The clinic's setup (hours, closures, seats, room
-    # limits, staff and their hours) comes from this process's cache.
-    with django_assert_num_queries(10):
+    # plan + its sessions; clinic; template + phases + types; staff absences; holds;
+    # patient's appointments; plan's own appointments; room names. The clinic's setup
+    # (hours, closures, seats, room limits, staff and their hours) comes from this
+    # process's cache.
+    with django_assert_num_queries(11):
         front_desk_api.post(f"{PLANS}{plan['id']}/preview/", {}, format="json")
 
 
