@@ -14,6 +14,7 @@ from backend.console.views import (
     setup,
     staffing,
     visits,
+    waitlist,
 )
 
 app_name = "console"
@@ -53,6 +54,11 @@ urlpatterns = [
     path("staff/<int:pk>/absences/", staffing.staff_absences, name="staff-absences"),
     path("absences/<int:pk>/delete/", staffing.absence_delete, name="absence-delete"),
     path("attention/", staffing.attention, name="attention"),
+    path("waitlist/", waitlist.waitlist_page, name="waitlist"),
+    path("waitlist/<int:pk>/accept/", waitlist.waitlist_accept_view, name="waitlist-accept"),
+    path("waitlist/<int:pk>/decline/", waitlist.waitlist_decline_view, name="waitlist-decline"),
+    path("waitlist/<int:pk>/withdraw/", waitlist.waitlist_withdraw_view, name="waitlist-withdraw"),
+    path("authorizations/", waitlist.authorizations_page, name="authorizations"),
     path("appointments/<int:pk>/reassign/", staffing.appointment_reassign, name="reassign"),
     path("courses/new/", courses.course_new, name="course-new"),
     path("courses/<int:pk>/", courses.course_detail, name="course"),

@@ -13,6 +13,7 @@ from backend.console.access import action_required, forbidden_unless, staff_requ
 from backend.console.forms import PatientForm, PatientLookupForm
 from backend.console.site import current_clinic, page
 from backend.plans.models import TreatmentPlan
+from backend.scheduling.authorizations.services import patient_authorizations
 from backend.scheduling.booking.models import Appointment
 from backend.scheduling.feeds.links import feed_links_for
 from backend.scheduling.feeds.models import FeedToken
@@ -135,6 +136,7 @@ def _patient_context(patient: Patient) -> dict:
         "upcoming": list(appointments.filter(start__gte=now).order_by("start", "id")),
         "past": list(appointments.filter(start__lt=now).order_by("-start", "-id")[:PAST_SHOWN]),
         "feed": FeedToken.objects.filter(patient=patient, revoked_at__isnull=True).first(),
+        "authorizations": patient_authorizations(patient.id),
         "now": now,
     }
 

@@ -18,6 +18,7 @@ from rest_framework import serializers
 
 from backend.common.serializers import ClockTimeField, ModelCleanMixin
 from backend.scheduling.resources.choices import ScreeningStatus, Weekday
+from backend.scheduling.resources.config import clinic_config_touch
 from backend.scheduling.resources.models import (
     Clinic,
     Closure,
@@ -146,6 +147,8 @@ class ClinicSerializer(ModelCleanMixin, serializers.ModelSerializer):
         if closures is not None:
             clinic.closures.all().delete()
             Closure.objects.bulk_create(Closure(clinic=clinic, **closure) for closure in closures)
+        # bulk_create sends no signal: the cached setup's stamp changes here, after the rows.
+        clinic_config_touch(clinic.id)
 
 
 # --- Rooms and seats -------------------------------------------------------------------
@@ -209,6 +212,7 @@ class RoomSerializer(ModelCleanMixin, serializers.ModelSerializer):
         seats = validated_data.pop("seats", [])
         room = super().create(validated_data)
         Seat.objects.bulk_create(Seat(room=room, **seat) for seat in seats)
+        clinic_config_touch(room.clinic_id)  # bulk_create sends no signal
         return room
 
 
@@ -279,6 +283,7 @@ class StaffSerializer(ModelCleanMixin, serializers.ModelSerializer):
     def _replace_hours(staff: Staff, hours: list[dict[str, Any]]) -> None:
         staff.working_hours.all().delete()
         WorkingHours.objects.bulk_create(WorkingHours(staff=staff, **window) for window in hours)
+        clinic_config_touch(staff.clinic_id)  # bulk_create sends no signal
 
 
 # --- Patients --------------------------------------------------------------------------
