@@ -334,6 +334,8 @@ class PatientSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "phone",
             "escort_name",
             "escort_phone",
+            "preferred_channel",
+            "sms_consent",
             "screening_status",
             "screening_date",
             "rems_enrolled_on",
