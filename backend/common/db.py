@@ -194,6 +194,29 @@ class PreparedQuery:
             return cursor.fetchall()
 
 
+# --- row locks ----------------------------------------------------------------------------
+
+
+def row_locks_take(querysets: list[QuerySet]) -> None:
+    """Take the row locks of several ``select_for_update()`` querysets in one statement.
+
+    Each queryset (built by the ORM, ids ordered) becomes a scalar subquery of one SELECT;
+    PostgreSQL evaluates them left to right, so the locks are taken in the order given,
+    as the separate statements would take them, in one round trip instead of one per table.
+    Runs inside the caller's transaction. Databases without row locks: nothing to do.
+    """
+    if not querysets or not connection.features.has_select_for_update:
+        return
+    parts, params = [], []
+    for index, queryset in enumerate(querysets):
+        sql, more = queryset.query.sql_with_params()
+        parts.append(f"(SELECT count(*) FROM ({sql}) AS locked_{index})")
+        params += more
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        cursor.fetchall()
+
+
 # --- refused writes -----------------------------------------------------------------------
 #
 # Django wraps the driver's exception and chains it as ``__cause__``; psycopg 3 exposes
