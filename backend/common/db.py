@@ -1,6 +1,7 @@
 """Where the code steps past the ORM, in one place, for both SQLite and PostgreSQL.
 
-- SQL expressions the ORM lacks (``EpochSeconds``, ``EpochMinutes``, ``IntegerList``);
+- SQL expressions the ORM lacks (``EpochSeconds``, ``EpochMinutes``, ``IntegerList``,
+  ``TextList``);
 - raw-cursor reads of ORM-built querysets (``raw_rows_fetch``, ``PreparedQuery``), used
   where profiling showed the ORM's own work costing as much as the query;
 - what the database driver says about a refused write (``constraint_violated``,
@@ -93,6 +94,30 @@ class IntegerList(Aggregate):
             return list(map(int, value.split(",")))
         # None: the group had no row for this aggregate's filter.
         return value or []
+
+
+class TextList(Aggregate):
+    """All of a group's values of a text expression, as one list (in no set order).
+
+    PostgreSQL hands back an array; SQLite a text joined by the unit separator (a character
+    no name or role contains), split here. A group with no value gives an empty list.
+    """
+
+    output_field = TextField()
+    SEPARATOR = "\x1f"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="group_concat(%(expressions)s, char(31))", **extra
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function="array_agg", **extra)
+
+    def convert_value(self, value, expression, connection):
+        if isinstance(value, str):
+            return value.split(self.SEPARATOR)
+        return [v for v in value or [] if v is not None]
 
 
 # --- raw-cursor reads ---------------------------------------------------------------------
