@@ -58,6 +58,7 @@ from backend.scheduling.resources.models import (
     StaffAbsence,
     WorkingHours,
 )
+from backend.scheduling.waitlist.models import WaitlistEntry, WaitlistEvent
 
 WEEKDAYS = range(5)  # Monday to Friday
 OPENS = dt.time(8, 0)
@@ -489,3 +490,26 @@ class AuthorizationFactory(DjangoModelFactory):
     units = 8
     start_date = factory.LazyFunction(lambda: timezone.localdate())
     end_date = factory.LazyAttribute(lambda o: o.start_date + dt.timedelta(days=90))
+
+
+class WaitlistEntryFactory(DjangoModelFactory):
+    """A waiting entry for a week of May 2026 (no offer)."""
+
+    class Meta:
+        model = WaitlistEntry
+
+    clinic = factory.SubFactory(ClinicFactory)
+    patient = factory.SubFactory(PatientFactory, clinic=factory.SelfAttribute("..clinic"))
+    session_type = factory.SubFactory(SessionTypeFactory, clinic=factory.SelfAttribute("..clinic"))
+    date_from = dt.date(2026, 5, 4)
+    date_to = dt.date(2026, 5, 8)
+    created_at = dt.datetime(2026, 5, 1, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+
+
+class WaitlistEventFactory(DjangoModelFactory):
+    class Meta:
+        model = WaitlistEvent
+
+    entry = factory.SubFactory(WaitlistEntryFactory)
+    at = dt.datetime(2026, 5, 1, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+    action = "created"

@@ -22,6 +22,7 @@ from backend.plans.models import TreatmentPlan
 from backend.scheduling.authorizations.services import authorization_create
 from backend.scheduling.booking.models import Appointment
 from backend.scheduling.resources.models import Patient, Room, StaffAbsence
+from backend.scheduling.waitlist.services import waitlist_entry_create
 from tests.factories import (
     ClinicFactory,
     FeedTokenFactory,
@@ -74,7 +75,16 @@ def clinic_a() -> ClinicA:
         start_date=world.day,
         end_date=world.day,
     )
+    waiting = waitlist_entry_create(
+        actor=None,
+        patient=world.patient,
+        session_type=world.spravato,
+        date_from=world.day,
+        date_to=world.day,
+        now=timezone.now(),
+    )
     ids = {
+        "waitlist": waiting.id,
         "authorizations": authorization.id,
         "accounts": colleague.id,
         "clinics": world.clinic.id,
@@ -241,6 +251,15 @@ def test_every_api_route_hides_another_clinics_objects(clinic_a, intruder):
         ),
         ("plan-templates/", lambda a: {"clinic": a["clinics"], "slug": "x", "name": "X"}),
         (
+            "waitlist/",
+            lambda a: {
+                "patient": a["patients"],
+                "session_type": a["session-types"],
+                "date_from": "2030-01-07",
+                "date_to": "2030-01-08",
+            },
+        ),
+        (
             "authorizations/",
             lambda a: {
                 "patient": a["patients"],
@@ -289,6 +308,7 @@ CONSOLE_OBJECTS = {
     "appointments": "appointments",
     "staff": "staff",
     "absences": "absence_id",
+    "waitlist": "waitlist",
 }
 CONSOLE_STEPS = {"step": "check-in"}
 

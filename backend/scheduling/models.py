@@ -23,6 +23,7 @@ from backend.scheduling.resources.models import (
     StaffAbsence,
     WorkingHours,
 )
+from backend.scheduling.waitlist.models import WaitlistEntry, WaitlistEvent
 
 __all__ = [
     "Appointment",
@@ -46,5 +47,7 @@ __all__ = [
     "SessionType",
     "Staff",
     "StaffAbsence",
+    "WaitlistEntry",
+    "WaitlistEvent",
     "WorkingHours",
 ]

@@ -428,6 +428,12 @@ class Patient(models.Model):
     rems_enrolled_on = models.DateField(
         null=True, blank=True, help_text="Date of REMS patient enrollment (Spravato)."
     )
+    email_consent = models.BooleanField(
+        default=True, help_text="The patient agrees to reminders and messages by email."
+    )
+    sms_consent = models.BooleanField(
+        default=False, help_text="The patient agreed to text messages (SMS) on their phone."
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

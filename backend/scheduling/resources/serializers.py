@@ -30,6 +30,7 @@ from backend.scheduling.resources.models import (
     Staff,
     WorkingHours,
 )
+from backend.scheduling.resources.phones import phone_e164
 
 
 def _refuse_overlapping_windows(
@@ -315,11 +316,18 @@ def patient_rule_errors(
     return errors
 
 
+def _phone_checked(value: str) -> str:
+    try:
+        return phone_e164(value)
+    except ValueError as exc:
+        raise serializers.ValidationError(str(exc)) from exc
+
+
 class PatientSerializer(ModelCleanMixin, serializers.ModelSerializer):
     """A patient: contact details, default escort and the eligibility facts booking checks.
 
     ``screening_status`` "cleared" needs ``screening_date``. Dates cannot lie in the
-    future of the clinic's local today.
+    future of the clinic's local today. Phone numbers are validated and stored in E.164.
     """
 
     immutable_fields = ("clinic",)
@@ -342,8 +350,16 @@ class PatientSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "screening_status",
             "screening_date",
             "rems_enrolled_on",
+            "email_consent",
+            "sms_consent",
             "active",
         ]
+
+    def validate_phone(self, value: str) -> str:
+        return _phone_checked(value)
+
+    def validate_escort_phone(self, value: str) -> str:
+        return _phone_checked(value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
