@@ -87,6 +87,7 @@ class Block:
     title: str = ""
     url: str = ""
     flags: tuple[tuple[str, str], ...] = ()
+    flagged: bool = False
     start: datetime | None = None
 
 
@@ -226,6 +227,11 @@ def schedule_layout(
 
     flags_of = {a.id: _flags(a, now, away) for a in data.appointments.values()}
 
+    # A dosing session is often a quarter of an hour and its recovery two: the flags are
+    # written on the longer recovery span, where they can be read, and the session span
+    # is outlined.
+    recovering = {h.appointment_id for h in data.holds if h.kind == HoldKind.RECOVERY}
+
     def hold_blocks(holds: list[Hold], kind_of) -> list[Block]:
         blocks = []
         for hold in holds:
@@ -239,18 +245,27 @@ def schedule_layout(
                 f"{appointment.patient.full_name}, {words} "
                 f"{local:%H:%M}-{hold.end.astimezone(zone):%H:%M}"
             )
+            flags = flags_of[appointment.id]
+            if kind == "session" and appointment.id in recovering:
+                shown: tuple = ()
+            elif kind in ("session", "recovery"):
+                shown = flags
+            else:
+                shown = ()
+            label = appointment.patient.full_name
+            if kind == "recovery":
+                label = f"{label} · recovery"
             for col, span in grid.place(hold.start, hold.end):
                 blocks.append(
                     Block(
                         col=col,
                         span=span,
                         kind=kind,
-                        label=appointment.patient.initials
-                        if kind == "recovery"
-                        else f"{appointment.patient.full_name}",
+                        label=label,
                         title=title,
                         url=appointment_url(appointment.id),
-                        flags=flags_of[appointment.id] if kind == "session" else (),
+                        flags=shown,
+                        flagged=bool(flags) and kind != "staff",
                         start=hold.start,
                     )
                 )
