@@ -17,7 +17,13 @@ from django.db.models import Prefetch
 from backend.console.presenters import FLAG_LABELS
 from backend.scheduling.absences.services import STAFF_AWAY
 from backend.scheduling.booking.fetch import calendar_of, clinic_fetch
-from backend.scheduling.booking.models import Appointment, AppointmentStatus, Hold, HoldKind
+from backend.scheduling.booking.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    Hold,
+    HoldKind,
+)
 from backend.scheduling.day import rules
 from backend.scheduling.day.services import snapshot_of
 from backend.scheduling.resources.calendar import ClinicCalendar, wall_to_utc
@@ -63,10 +69,14 @@ def schedule_fetch(*, clinic_id: int, days: list[date]) -> ScheduleData:
         )
         .order_by("role", "name", "id")
     )
+    # Cancelled visits and no-shows hold nothing and are not counted.
     appointments = {
         a.id: a
         for a in Appointment.objects.filter(
-            clinic=clinic, start__lt=high, recovery_end__gt=low
+            clinic=clinic,
+            status__in=ACTIVE_STATUSES,
+            start__lt=high,
+            recovery_end__gt=low,
         ).select_related("patient", "session_type", "staff", "ride_confirmation")
     }
     holds = list(

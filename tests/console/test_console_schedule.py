@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from backend.scheduling.booking.services import appointment_cancel
 from backend.scheduling.resources.models import Closure, StaffAbsence
 from tests.console.console_html import text
 from tests.factories import PatientFactory, SeatFactory
@@ -118,3 +119,15 @@ def test_schedule_query_count_is_the_same_at_1_and_30_appointments(
     # Monday holds all 30 (four starts on eight recliners), so both views show them.
     assert "30 appointments" in page
     assert page.count('class="blk blk-session') == 30
+
+
+def test_a_cancelled_visit_is_neither_drawn_nor_counted(front_desk, world, now):
+    tomorrow = now.date() + timedelta(days=1)
+    world.book(world.at(tomorrow, 9))
+    cancelled = world.book(world.at(tomorrow, 11), patient=world.other)
+    appointment_cancel(actor=None, appointment=cancelled, reason="Ill", now=now)
+
+    page = text(front_desk.get("/schedule/", {"date": tomorrow}))
+
+    assert "1 appointment." in page
+    assert f"/appointments/{cancelled.id}/" not in page
