@@ -251,6 +251,7 @@ class PatientForm(forms.ModelForm):
             "email",
             "email_consent",
             "sms_consent",
+            "preferred_channel",
             "escort_name",
             "escort_phone",
             "screening_status",
@@ -260,6 +261,7 @@ class PatientForm(forms.ModelForm):
         labels = {
             "email_consent": "May be emailed reminders and messages",
             "sms_consent": "Agreed to text messages (SMS)",
+            "preferred_channel": "Preferred channel for reminders and offers",
             "rems_enrolled_on": "REMS enrollment date",
             "escort_name": "Escort name",
             "escort_phone": "Escort phone",
