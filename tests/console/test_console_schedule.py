@@ -85,19 +85,20 @@ def _slots(world, now) -> list:
     """Spravato starts over next week: four a day on eight recliners, Monday first."""
     seats = [SeatFactory(room=world.dosing_room, name=f"Extra {i}") for i in range(6)]
     monday = now.date() - timedelta(days=now.date().weekday()) + timedelta(days=7)
+    # A Spravato visit holds its recliner 2 h 15 min (session and recovery).
     return [
-        (monday + timedelta(days=d), hour, seat)
+        (monday + timedelta(days=d), start, seat)
         for d in range(5)
-        for hour in (8, 10, 12, 14)
+        for start in ((8, 0), (10, 15), (12, 30), (14, 45))
         for seat in world.recliners + seats
     ]
 
 
 def _book(world, slots) -> None:
-    for day, hour, seat in slots:
+    for day, (hour, minute), seat in slots:
         patient = PatientFactory(clinic=world.clinic, cleared=True, rems=True)
         world.appointment(
-            world.at(day, hour), patient=patient, seat=seat, session_type=world.spravato
+            world.at(day, hour, minute), patient=patient, seat=seat, session_type=world.spravato
         )
 
 
