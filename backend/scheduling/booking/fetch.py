@@ -14,11 +14,17 @@ from django.db.models import Q, prefetch_related_objects
 
 from backend.common.db import EpochSeconds, raw_rows_fetch
 from backend.scheduling.booking.availability import Board, SeatRef, SessionSpec, StaffRef
-from backend.scheduling.booking.models import Appointment, Hold
+from backend.scheduling.booking.capacity import ClinicCapacity, SpanCounts
+from backend.scheduling.booking.models import ACTIVE_STATUSES, Appointment, Hold, HoldKind
 from backend.scheduling.resources.calendar import ClinicCalendar, WeeklyHours, wall_to_utc
-from backend.scheduling.resources.choices import RoomKind
+from backend.scheduling.resources.choices import RoomKind, StaffRole
 from backend.scheduling.resources.intervals import Span, Timeline
 from backend.scheduling.resources.models import Clinic, Patient, Seat, SessionType, Staff
+
+# Staff who watch recovering patients (the clinic's ratio counts them), and the role a
+# "prescriber on site" rule asks for.
+MONITOR_ROLES = frozenset({StaffRole.NURSE})
+PRESCRIBER_ROLES = frozenset({StaffRole.PRESCRIBER})
 
 # No hold lasts longer than this; it bounds the index range scan on (seat, start) so a
 # window query never reads a resource's whole history.
@@ -41,6 +47,7 @@ def spec_of(session_type: SessionType) -> SessionSpec:
         recovery_same_seat=session_type.recovery_in_same_seat,
         needs_staff=bool(session_type.staff_role),
         is_dosing=session_type.is_dosing,
+        needs_prescriber=session_type.requires_prescriber_on_site,
     )
 
 
@@ -92,6 +99,9 @@ class Resources:
     recovery_seats: list[SeatRef]
     staff: list[StaffRef]
     seat_noun: str = "seat"
+    # Every monitor and prescriber of the clinic, for the clinic-wide capacity rules.
+    monitors: list[StaffRef] = field(default_factory=list)
+    prescribers: list[StaffRef] = field(default_factory=list)
     # The rows behind the refs, so that a new appointment can be rendered without
     # reading its seat, room and staff member back.
     seat_rows: dict[int, Seat] = field(default_factory=dict, compare=False, repr=False)
@@ -125,25 +135,18 @@ def resources_fetch(
         .order_by("room__name", "room_id", "name", "id")
     )
     roles = {st.staff_role for st in session_types if st.staff_role}
-    staff_rows = (
-        list(
-            Staff.objects.filter(clinic=clinic, role__in=roles, active=True)
-            .prefetch_related("working_hours")
-            .order_by("name", "id")
+    # Monitors and prescribers come with the same query: the capacity rules need them.
+    every_row = list(
+        Staff.objects.filter(
+            clinic=clinic, role__in=roles | MONITOR_ROLES | PRESCRIBER_ROLES, active=True
         )
-        if roles
-        else []
+        .prefetch_related("working_hours")
+        .order_by("name", "id")
     )
-    staff_refs = {
-        s.id: StaffRef(
-            staff_id=s.id,
-            name=s.name,
-            hours=WeeklyHours(
-                windows=tuple((w.weekday, w.starts, w.ends) for w in s.working_hours.all())
-            ),
-        )
-        for s in staff_rows
-    }
+    staff_refs = {s.id: staff_ref_of(s) for s in every_row}
+    staff_rows = [s for s in every_row if s.role in roles]
+    monitors = [staff_refs[s.id] for s in every_row if s.role in MONITOR_ROLES]
+    prescribers = [staff_refs[s.id] for s in every_row if s.role in PRESCRIBER_ROLES]
     allowed_rooms = session_type_rooms(clinic, session_types)
     result = {}
     for st in session_types:
@@ -168,10 +171,76 @@ def resources_fetch(
             recovery_seats,
             staff,
             seat_noun=noun,
+            monitors=monitors,
+            prescribers=prescribers,
             seat_rows={s.id: s for s in seats},
             staff_rows={s.id: s for s in staff_rows},
         )
     return result
+
+
+def staff_ref_of(staff: Staff) -> StaffRef:
+    """A staff member as the placement rule sees them (uses prefetched working hours)."""
+    return StaffRef(
+        staff_id=staff.id,
+        name=staff.name,
+        hours=WeeklyHours(
+            windows=tuple((w.weekday, w.starts, w.ends) for w in staff.working_hours.all())
+        ),
+    )
+
+
+def staff_working_spans(member: StaffRef, calendar: ClinicCalendar, window: Span) -> list[Span]:
+    """The real spans ``member`` works that touch ``window``: the one place working windows
+    become instants for the clinic-wide rules (absences are taken off here too)."""
+    zone = calendar.zone
+    first = window.start.astimezone(zone).date() - timedelta(days=1)
+    last = window.end.astimezone(zone).date()
+    spans: list[Span] = []
+    day = first
+    while day <= last:
+        spans.extend(w for w in member.hours.windows_on(day, calendar.tz) if w.overlaps(window))
+        day += timedelta(days=1)
+    return spans
+
+
+def capacity_fetch(
+    *,
+    clinic: Clinic,
+    calendar: ClinicCalendar,
+    resources: Resources,
+    window: Span,
+    exclude_appointment_ids: Iterable[int] = (),
+) -> ClinicCapacity:
+    """The clinic's recovering patients and working monitors and prescribers (1 query).
+
+    Every active recovery hold of the clinic counts, whichever seat or room it is on: the
+    ratio is per clinic, not per room.
+    """
+    rows = (
+        Hold.objects.filter(
+            appointment__clinic=clinic,
+            appointment__status__in=ACTIVE_STATUSES,
+            kind=HoldKind.RECOVERY,
+            active=True,
+            start__gte=window.start - MAX_HOLD_SPAN,
+            start__lt=window.end,
+            end__gt=window.start,
+        )
+        .exclude(appointment_id__in=list(exclude_appointment_ids))
+        .values_list(EpochSeconds("start"), EpochSeconds("end"))
+    )
+    recovering = [Span.from_epoch(start, end) for start, end in raw_rows_fetch(rows)]
+    monitors = [s for m in resources.monitors for s in staff_working_spans(m, calendar, window)]
+    prescribers = [
+        s for p in resources.prescribers for s in staff_working_spans(p, calendar, window)
+    ]
+    return ClinicCapacity(
+        recovering_per_monitor=clinic.recovering_per_monitor,
+        recovering=SpanCounts(recovering),
+        monitors=SpanCounts(monitors),
+        prescribers=SpanCounts(prescribers),
+    )
 
 
 def busy_fetch(
@@ -265,6 +334,13 @@ def board_fetch(
     patient_busy, dosing_days = patient_busy_fetch(
         patient, calendar, window, exclude_appointment_ids=exclude
     )
+    capacity = capacity_fetch(
+        clinic=clinic,
+        calendar=calendar,
+        resources=resources,
+        window=window,
+        exclude_appointment_ids=exclude,
+    )
     return Board(
         calendar=calendar,
         session_seats=resources.session_seats,
@@ -274,6 +350,7 @@ def board_fetch(
         staff_busy=staff_busy,
         patient_busy=patient_busy,
         patient_dosing_days=dosing_days,
+        capacity=capacity,
     )
 
 

@@ -2,9 +2,13 @@
 
 On PostgreSQL, concurrent writers that want the same seats, staff or patient queue on
 these locks instead of both passing the check and one failing late on the exclusion
-constraint. Locks are always taken in one order (patients, seats, staff; ids ascending)
-so two writers can never wait on each other. SQLite has no row locks: its IMMEDIATE
-transactions already serialize every writer.
+constraint. Locks are always taken in one order (clinic, patients, seats, staff; ids
+ascending) so two writers can never wait on each other. SQLite has no row locks: its
+IMMEDIATE transactions already serialize every writer.
+
+The clinic row serialises writers that add monitored recovery: the monitoring ratio is a
+clinic-wide sum that no seat or staff lock covers (two bookings on different seats could
+each pass the check and together break it).
 """
 
 from collections.abc import Iterable
@@ -12,7 +16,7 @@ from collections.abc import Iterable
 from django.db import connection
 
 from backend.scheduling.booking.models import Appointment
-from backend.scheduling.resources.models import Patient, Seat, Staff
+from backend.scheduling.resources.models import Clinic, Patient, Seat, Staff
 
 
 def _lock(model, ids: Iterable[int]) -> None:
@@ -23,12 +27,14 @@ def _lock(model, ids: Iterable[int]) -> None:
 
 def resources_lock(
     *,
+    clinic_ids: Iterable[int] = (),
     patient_ids: Iterable[int] = (),
     seat_ids: Iterable[int] = (),
     staff_ids: Iterable[int] = (),
 ) -> None:
     if not connection.features.has_select_for_update:
         return
+    _lock(Clinic, clinic_ids)
     _lock(Patient, patient_ids)
     _lock(Seat, seat_ids)
     _lock(Staff, staff_ids)

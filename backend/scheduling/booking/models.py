@@ -3,6 +3,7 @@ responses of requests sent with an Idempotency-Key header."""
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import URLValidator
 from django.db import models
 
 from backend.common.scoping import ClinicScopedQuerySet, scoped_queryset
@@ -75,6 +76,12 @@ class Appointment(models.Model):
     # time, not the session; a make-up is a new appointment), so the two stay in step.
     plan_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     ordinal = models.PositiveIntegerField(null=True, blank=True)
+    video_link = models.CharField(
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=["https", "http"])],
+        help_text="Telehealth only: overrides the staff member's video room.",
+    )
     escort_name = models.CharField(max_length=160, blank=True)
     escort_phone = models.CharField(max_length=40, blank=True)
     notes = models.TextField(blank=True)

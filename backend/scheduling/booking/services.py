@@ -309,7 +309,10 @@ def placement_locked(
     spec = spec_of(session_type)
     resources = resources_fetch(clinic, [session_type], room_id=room_id)[session_type.id]
     resources_lock(
-        patient_ids=[patient.id], seat_ids=resources.seat_ids, staff_ids=resources.staff_ids
+        clinic_ids=[clinic.id] if spec.recovery else [],
+        patient_ids=[patient.id],
+        seat_ids=resources.seat_ids,
+        staff_ids=resources.staff_ids,
     )
     board = board_fetch(
         clinic=clinic,

@@ -40,3 +40,8 @@ class ScreeningStatus(models.TextChoices):
 class RecoveryLocation(models.TextChoices):
     SAME_SEAT = "same_seat", "Same seat"
     RECOVERY_ROOM = "recovery_room", "Recovery room"
+
+
+class Modality(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    TELEHEALTH = "telehealth", "Telehealth"

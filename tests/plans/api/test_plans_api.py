@@ -370,8 +370,8 @@ def test_preview_query_count_does_not_grow_with_sessions(
 
     # plan + its sessions; clinic + hours + closures; template + phases + types; seats;
     # room limits; staff + hours; holds; patient's appointments; plan's own
-    # appointments; room names
-    with django_assert_num_queries(16):
+    # appointments; the clinic's recovering patients; room names
+    with django_assert_num_queries(17):
         front_desk_api.post(f"{PLANS}{plan['id']}/preview/", {}, format="json")
 
 
