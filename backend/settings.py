@@ -312,6 +312,7 @@ SPECTACULAR_SETTINGS = {
         "ScreeningStatusEnum": "backend.scheduling.resources.choices.ScreeningStatus",
         "RecoveryLocationEnum": "backend.scheduling.resources.choices.RecoveryLocation",
         "WebhookEventTypeEnum": "backend.scheduling.outbox.models.EventType",
+        "AbsenceKindEnum": "backend.scheduling.resources.choices.AbsenceKind",
     },
 }
 

@@ -23,6 +23,7 @@ from backend.plans.models import (
     PlanTemplate,
     TreatmentPlan,
 )
+from backend.scheduling.authorizations.models import Authorization
 from backend.scheduling.booking.models import (
     Appointment,
     AppointmentEvent,
@@ -53,6 +54,7 @@ from backend.scheduling.resources.models import (
     Seat,
     SessionType,
     Staff,
+    StaffAbsence,
     WorkingHours,
 )
 
@@ -199,6 +201,18 @@ class WorkingHoursFactory(DjangoModelFactory):
     weekday = 0
     starts = dt.time(9, 0)
     ends = dt.time(17, 0)
+
+
+class StaffAbsenceFactory(DjangoModelFactory):
+    """A morning off for a staff member (the kind defaults to an absence)."""
+
+    class Meta:
+        model = StaffAbsence
+
+    staff = factory.SubFactory(StaffFactory)
+    start = factory.LazyFunction(lambda: timezone.now().replace(microsecond=0))
+    end = factory.LazyAttribute(lambda o: o.start + dt.timedelta(hours=4))
+    reason = "Sick"
 
 
 class PatientFactory(DjangoModelFactory):
@@ -457,3 +471,18 @@ class OutboxEventFactory(DjangoModelFactory):
         }
     )
     created_at = factory.LazyFunction(timezone.now)
+
+
+class AuthorizationFactory(DjangoModelFactory):
+    """A payer's authorization for eight sessions over three months of the patient's clinic."""
+
+    class Meta:
+        model = Authorization
+
+    patient = factory.SubFactory(PatientFactory)
+    clinic = factory.LazyAttribute(lambda o: o.patient.clinic)
+    payer = "Acme Health"
+    number = factory.Sequence(lambda n: f"PA-{n:05d}")
+    units = 8
+    start_date = factory.LazyFunction(lambda: timezone.localdate())
+    end_date = factory.LazyAttribute(lambda o: o.start_date + dt.timedelta(days=90))

@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from backend.console.site import LOCAL_INPUT_FORMAT, local_input, parse_local_input
 from backend.plans.models import PlanTemplate
-from backend.scheduling.resources.choices import Weekday
+from backend.scheduling.resources.choices import AbsenceKind, Weekday
 from backend.scheduling.resources.models import Clinic, Patient, Staff
 
 
@@ -181,3 +181,49 @@ class DischargeForm(forms.Form):
     notes = forms.CharField(
         max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class AbsenceForm(forms.Form):
+    """Time off or an extra shift: whole days (first and last date) or a span of hours."""
+
+    kind = forms.ChoiceField(choices=AbsenceKind.choices, label="What")
+    first_day = forms.DateField(
+        required=False,
+        label="First day",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="For whole days: the first and last day away (both included).",
+    )
+    last_day = forms.DateField(
+        required=False, label="Last day", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    start = LocalDateTimeField(
+        zone=None, required=False, label="From", help_text="For part of a day, or a shift."
+    )
+    end = LocalDateTimeField(zone=None, required=False, label="Until")
+    reason = forms.CharField(max_length=200, required=False, label="Reason")
+
+    def __init__(self, *args, zone, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["start"].zone = zone
+        self.fields["end"].zone = zone
+
+    def clean(self):
+        data = super().clean()
+        days = data.get("first_day"), data.get("last_day")
+        times = data.get("start"), data.get("end")
+        if any(days) and any(times):
+            self.add_error("start", "Give whole days or a span of hours, not both.")
+        elif any(days):
+            if not all(days):
+                missing = "last_day" if days[0] else "first_day"
+                self.add_error(missing, "Give both the first and the last day.")
+            elif days[1] < days[0]:
+                self.add_error("last_day", "The last day is before the first.")
+        elif any(times):
+            if not all(times):
+                self.add_error("end" if times[0] else "start", "Give both the start and the end.")
+            elif times[1] <= times[0]:
+                self.add_error("end", "The end must be after the start.")
+        elif not self.errors:
+            self.add_error("first_day", "Give the days away, or the hours.")
+        return data

@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from backend.console.views import accounts, appointments, auth, board, courses, patients, reports
+from backend.console.views import (
+    accounts,
+    appointments,
+    auth,
+    board,
+    courses,
+    patients,
+    reports,
+    staffing,
+)
 
 app_name = "console"
 
@@ -22,6 +31,11 @@ urlpatterns = [
         name="account-deactivate",
     ),
     path("staff-accounts/<int:pk>/invite/", accounts.account_invite_view, name="account-invite"),
+    path("staff/", staffing.staff_list, name="staff"),
+    path("staff/<int:pk>/absences/", staffing.staff_absences, name="staff-absences"),
+    path("absences/<int:pk>/delete/", staffing.absence_delete, name="absence-delete"),
+    path("attention/", staffing.attention, name="attention"),
+    path("appointments/<int:pk>/reassign/", staffing.appointment_reassign, name="reassign"),
     path("courses/new/", courses.course_new, name="course-new"),
     path("courses/<int:pk>/", courses.course_detail, name="course"),
     path("courses/<int:pk>/book/", courses.course_book, name="course-book"),

@@ -10,16 +10,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.utils import timezone
 
 from backend.common.db import EpochSeconds, raw_rows_fetch
 from backend.scheduling.booking.availability import Board, SeatRef, SessionSpec, StaffRef
 from backend.scheduling.booking.capacity import ClinicCapacity, SpanCounts
 from backend.scheduling.booking.models import ACTIVE_STATUSES, Appointment, Hold, HoldKind
-from backend.scheduling.resources.calendar import ClinicCalendar, WeeklyHours, wall_to_utc
-from backend.scheduling.resources.choices import RoomKind, StaffRole
+from backend.scheduling.resources.calendar import (
+    ClinicCalendar,
+    StaffHours,
+    WeeklyHours,
+    wall_to_utc,
+)
+from backend.scheduling.resources.choices import AbsenceKind, RoomKind, StaffRole
 from backend.scheduling.resources.intervals import Span, Timeline
-from backend.scheduling.resources.models import Clinic, Patient, Seat, SessionType, Staff
+from backend.scheduling.resources.models import (
+    Clinic,
+    Patient,
+    Seat,
+    SessionType,
+    Staff,
+    StaffAbsence,
+)
 
 # Staff who watch recovering patients (the clinic's ratio counts them), and the role a
 # "prescriber on site" rule asks for.
@@ -91,6 +104,26 @@ def session_type_rooms(clinic: Clinic, session_types: list[SessionType]) -> dict
     return dict(limited)
 
 
+def absences_prefetch() -> Prefetch:
+    """A staff member's absences and extra shifts that can still matter (not long past)."""
+    since = timezone.now() - timedelta(days=1)
+    return Prefetch("absences", queryset=StaffAbsence.objects.filter(end__gt=since))
+
+
+def staff_hours_of(staff: Staff) -> StaffHours:
+    """The one place a staff member's working windows are built: weekly hours, plus extra
+    shifts, minus absences. Uses prefetched ``working_hours`` and ``absences``."""
+    extra, off = [], []
+    for absence in staff.absences.all():
+        span = Span(absence.start, absence.end)
+        (extra if absence.kind == AbsenceKind.EXTRA_SHIFT else off).append(span)
+    return StaffHours(
+        windows=tuple((w.weekday, w.starts, w.ends) for w in staff.working_hours.all()),
+        extra=tuple(extra),
+        off=tuple(off),
+    )
+
+
 @dataclass(frozen=True)
 class Resources:
     """The seats and staff a session type could use at a clinic (ids for locking)."""
@@ -122,7 +155,7 @@ def resources_fetch(
     *,
     room_id: int | None = None,
 ) -> dict[int, Resources]:
-    """Candidate seats and staff for each session type, in preference order (2 queries)."""
+    """Candidate seats and staff for each session type, in preference order (5 queries)."""
     session_types = list(session_types)
     kinds = {st.room_kind for st in session_types}
     if any(not st.recovery_in_same_seat and st.recovery_minutes for st in session_types):
@@ -140,7 +173,7 @@ def resources_fetch(
         Staff.objects.filter(
             clinic=clinic, role__in=roles | MONITOR_ROLES | PRESCRIBER_ROLES, active=True
         )
-        .prefetch_related("working_hours")
+        .prefetch_related("working_hours", absences_prefetch())
         .order_by("name", "id")
     )
     staff_refs = {s.id: staff_ref_of(s) for s in every_row}
@@ -180,19 +213,13 @@ def resources_fetch(
 
 
 def staff_ref_of(staff: Staff) -> StaffRef:
-    """A staff member as the placement rule sees them (uses prefetched working hours)."""
-    return StaffRef(
-        staff_id=staff.id,
-        name=staff.name,
-        hours=WeeklyHours(
-            windows=tuple((w.weekday, w.starts, w.ends) for w in staff.working_hours.all())
-        ),
-    )
+    """A staff member as the placement rule sees them (prefetched hours and absences)."""
+    return StaffRef(staff_id=staff.id, name=staff.name, hours=staff_hours_of(staff))
 
 
 def staff_working_spans(member: StaffRef, calendar: ClinicCalendar, window: Span) -> list[Span]:
-    """The real spans ``member`` works that touch ``window``: the one place working windows
-    become instants for the clinic-wide rules (absences are taken off here too)."""
+    """The real spans ``member`` works that touch ``window``, from ``staff_hours_of`` (extra
+    shifts added, absences taken off), for the clinic-wide rules."""
     zone = calendar.zone
     first = window.start.astimezone(zone).date() - timedelta(days=1)
     last = window.end.astimezone(zone).date()

@@ -45,3 +45,8 @@ class RecoveryLocation(models.TextChoices):
 class Modality(models.TextChoices):
     IN_PERSON = "in_person", "In person"
     TELEHEALTH = "telehealth", "Telehealth"
+
+
+class AbsenceKind(models.TextChoices):
+    ABSENCE = "absence", "Time off"
+    EXTRA_SHIFT = "extra_shift", "Extra shift"

@@ -15,6 +15,7 @@ from django.utils import timezone
 from backend.common.roles import Role
 from backend.common.scoping import ClinicScopedQuerySet, scoped_queryset
 from backend.scheduling.resources.choices import (
+    AbsenceKind,
     Modality,
     RecoveryLocation,
     RoomKind,
@@ -64,6 +65,20 @@ class Clinic(models.Model):
         default=False,
         help_text="Every member of the clinic (and everyone whose role covers every clinic) "
         "must set up a second login factor (an authenticator app) before using the console.",
+    )
+    # Waitlist, authorizations and patient links (scheduling/waitlist, authorizations).
+    waitlist_offer_minutes = models.PositiveIntegerField(
+        default=120,
+        validators=[MinValueValidator(5), MaxValueValidator(7 * 24 * 60)],
+        help_text="Minutes a waitlist offer holds its seat for the patient (never past the start).",
+    )
+    no_show_uses_authorization = models.BooleanField(
+        default=True, help_text="A no-show consumes a unit of the patient's authorization."
+    )
+    patient_cancel_cutoff_hours = models.PositiveIntegerField(
+        default=24,
+        validators=[MaxValueValidator(14 * 24)],
+        help_text="Patients may cancel from their link up to this many hours before the start.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -242,6 +257,46 @@ class WorkingHours(models.Model):
             raise ValidationError({"ends": "The working window must end after it starts."})
 
 
+class StaffAbsence(models.Model):
+    """Time a staff member is away (sick, leave, training), or an extra shift they work.
+
+    Both change the one thing placement asks of staff, their working windows: an absence
+    cuts its span out of the weekly hours, an extra shift adds its span. Whole days are
+    stored as the local midnights around them, so the span is always real instants.
+    """
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="absences")
+    kind = models.CharField(max_length=20, choices=AbsenceKind.choices, default=AbsenceKind.ABSENCE)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    all_day = models.BooleanField(
+        default=False, help_text="Recorded as whole local days (shown as dates, not times)."
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_queryset("staff__clinic").as_manager()
+
+    class Meta:
+        ordering = ["staff", "start", "id"]
+        indexes = [models.Index(fields=["staff", "end"], name="staff_absence_staff_end")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="staff_absence_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff.name}: {self.get_kind_display()} {self.start:%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": "The end must be after the start."})
+
+
 class SessionType(models.Model):
     """What one appointment is: how long it takes, its recovery, and what it needs.
 
@@ -315,6 +370,9 @@ class SessionType(models.Model):
     )
     requires_prescriber_on_site = models.BooleanField(
         default=False, help_text="A prescriber must be working throughout session and recovery."
+    )
+    requires_authorization = models.BooleanField(
+        default=False, help_text="Booking needs an active payer authorization with a unit left."
     )
     active = models.BooleanField(default=True)
 

@@ -106,6 +106,9 @@ class ClinicSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "discharge_pass_mark",
             "recovering_per_monitor",
             "require_second_factor",
+            "waitlist_offer_minutes",
+            "no_show_uses_authorization",
+            "patient_cancel_cutoff_hours",
             "opening_hours",
             "closures",
         ]
@@ -407,6 +410,7 @@ class SessionTypeSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "group_capacity",
             "facilitators_required",
             "requires_prescriber_on_site",
+            "requires_authorization",
             "active",
         ]
         validators = []

@@ -369,9 +369,9 @@ def test_preview_query_count_does_not_grow_with_sessions(
     front_desk_api.get(PLANS)
 
     # plan + its sessions; clinic + hours + closures; template + phases + types; seats;
-    # room limits; staff + hours; holds; patient's appointments; plan's own
+    # room limits; staff + hours + absences; holds; patient's appointments; plan's own
     # appointments; the clinic's recovering patients; room names
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         front_desk_api.post(f"{PLANS}{plan['id']}/preview/", {}, format="json")
 
 

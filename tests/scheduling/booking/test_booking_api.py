@@ -464,12 +464,12 @@ def test_book_query_count_does_not_grow_with_the_calendar(
     front_desk_api.get(URL)  # caches the user's roles, as any earlier request does
 
     # patient + clinic; session type; hours; closures; savepoint; seats; staff + hours;
-    # room limits; (PostgreSQL: 3 row locks); holds; patient's day; 4 inserts (appointment,
-    # holds, audit, outbox event); release; the clinic's recovering patients (and on
-    # PostgreSQL the clinic's row lock, which serialises the monitoring ratio). Nothing is
-    # read back for the response.
+    # absences; room limits; (PostgreSQL: 3 row locks); holds; patient's day; 4 inserts
+    # (appointment, holds, audit, outbox event); release; the clinic's recovering patients
+    # (and on PostgreSQL the clinic's row lock, which serialises the monitoring ratio).
+    # Nothing is read back for the response.
     locks = 4 if connection.features.has_select_for_update else 0
-    with django_assert_num_queries(17 + locks):
+    with django_assert_num_queries(18 + locks):
         response = book(front_desk_api, world.patients[0], world.spravato, world.at(9))
 
     assert response.status_code == 201

@@ -9,7 +9,13 @@ from rest_framework.test import APIClient
 
 from backend.scheduling.booking.models import Appointment, Hold, HoldKind
 from backend.scheduling.resources.choices import RoomKind
-from tests.factories import PatientFactory, RoomFactory, SeatFactory, SessionTypeFactory
+from tests.factories import (
+    PatientFactory,
+    RoomFactory,
+    SeatFactory,
+    SessionTypeFactory,
+    StaffAbsenceFactory,
+)
 from tests.worlds import build_clinic_world
 
 URL = "/api/v1/appointments/"
@@ -86,6 +92,22 @@ def test_a_second_monitor_makes_room_for_more_recovering_patients(front_desk_api
     w = build_clinic_world(clinic, recliners=6, nurses=2, patients=4)
     for i, minute in enumerate((0, 15, 30)):
         assert book(front_desk_api, w.patients[i], w.spravato, w.at(9, minute)).status_code == 201
+
+
+@pytest.mark.django_db
+def test_an_absent_monitor_does_not_count(front_desk_api, clinic):
+    clinic.recovering_per_monitor = 2
+    clinic.save()
+    w = build_clinic_world(clinic, recliners=6, nurses=2, patients=4)
+    # Nurse B is away all day: one monitor, two recovering patients at most.
+    StaffAbsenceFactory(staff=w.nurses[1], start=w.at(7), end=w.at(19))
+    assert book(front_desk_api, w.patients[0], w.spravato, w.at(9)).status_code == 201
+    assert book(front_desk_api, w.patients[1], w.spravato, w.at(9, 15)).status_code == 201
+
+    response = book(front_desk_api, w.patients[2], w.spravato, w.at(9, 30))
+
+    assert response.status_code == 409
+    assert [c["resource"] for c in response.json()["conflicts"]] == ["monitoring"]
 
 
 @pytest.mark.django_db
