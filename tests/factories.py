@@ -34,6 +34,7 @@ from backend.scheduling.booking.models import (
 )
 from backend.scheduling.day.models import Discharge, ReminderSent, RemsForm, RideConfirmation
 from backend.scheduling.feeds.models import FeedOwnerKind, FeedToken
+from backend.scheduling.groups.models import GroupSession
 from backend.scheduling.outbox.models import EventType, OutboxEvent
 from backend.scheduling.resources.choices import (
     RecoveryLocation,
@@ -486,3 +487,27 @@ class AuthorizationFactory(DjangoModelFactory):
     units = 8
     start_date = factory.LazyFunction(lambda: timezone.localdate())
     end_date = factory.LazyAttribute(lambda o: o.start_date + dt.timedelta(days=90))
+
+
+class GroupSessionFactory(DjangoModelFactory):
+    """A group dosing session for six in a dosing room, 2026-05-04 09:00-12:00 New York
+    time with 30 minutes of recovery (no facilitators, holds or enrolments)."""
+
+    class Meta:
+        model = GroupSession
+
+    room = factory.SubFactory(RoomFactory)
+    clinic = factory.LazyAttribute(lambda o: o.room.clinic)
+    session_type = factory.SubFactory(
+        SessionTypeFactory,
+        clinic=factory.SelfAttribute("..clinic"),
+        in_room_minutes=180,
+        recovery_minutes=30,
+        min_monitoring_minutes=180,
+        group_capacity=6,
+        facilitators_required=2,
+        staff_role=StaffRole.THERAPIST,
+    )
+    start = dt.datetime(2026, 5, 4, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+    end = factory.LazyAttribute(lambda o: o.start + dt.timedelta(hours=3))
+    recovery_end = factory.LazyAttribute(lambda o: o.end + dt.timedelta(minutes=30))

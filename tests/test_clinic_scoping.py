@@ -21,7 +21,8 @@ from backend.interop.webhooks.models import WebhookDelivery
 from backend.plans.models import TreatmentPlan
 from backend.scheduling.authorizations.services import authorization_create
 from backend.scheduling.booking.models import Appointment
-from backend.scheduling.resources.models import Patient, Room, StaffAbsence
+from backend.scheduling.groups.models import GroupSession
+from backend.scheduling.resources.models import Patient, Room, SessionType, StaffAbsence
 from tests.factories import (
     ClinicFactory,
     FeedTokenFactory,
@@ -74,7 +75,16 @@ def clinic_a() -> ClinicA:
         start_date=world.day,
         end_date=world.day,
     )
+    group = GroupSession.objects.create(
+        clinic=world.clinic,
+        session_type=SessionType.objects.get(clinic=None, slug="kap-group-dosing"),
+        room=world.dosing_room,
+        start=world.at(13),
+        end=world.at(16),
+        recovery_end=world.at(16, 30),
+    )
     ids = {
+        "group-sessions": group.id,
         "authorizations": authorization.id,
         "accounts": colleague.id,
         "clinics": world.clinic.id,
@@ -159,6 +169,7 @@ NOT_CLINIC_DATA = {"", "me/", "auth/token/"}
 
 def written() -> tuple[int, ...]:
     return (
+        GroupSession.objects.count(),
         StaffAbsence.objects.count(),
         Patient.objects.count(),
         Appointment.objects.count(),
@@ -240,6 +251,15 @@ def test_every_api_route_hides_another_clinics_objects(clinic_a, intruder):
             lambda a: {"clinic": a["clinics"], "slug": "x", "name": "X", "in_room_minutes": 30},
         ),
         ("plan-templates/", lambda a: {"clinic": a["clinics"], "slug": "x", "name": "X"}),
+        (
+            "group-sessions/",
+            lambda a: {
+                "session_type": a["session-types"],
+                "room": a["rooms"],
+                "start": "2030-01-08T10:00:00-05:00",
+                "staff": [a["staff"]],
+            },
+        ),
         (
             "authorizations/",
             lambda a: {

@@ -38,8 +38,11 @@ class SessionSpec:
     needs_staff: bool = True
     is_dosing: bool = False
     needs_prescriber: bool = False  # a prescriber working throughout (Spravato REMS)
+    telehealth: bool = False  # a video visit: holds only its staff member, no seat
 
     def __post_init__(self) -> None:
+        if self.telehealth and self.recovery > timedelta(0):
+            raise ValueError("A telehealth visit has no monitored recovery")
         if self.in_room <= timedelta(0):
             raise ValueError(f"A session must last some time, got in_room={self.in_room}")
         if self.recovery < timedelta(0):
@@ -96,7 +99,7 @@ class Placement:
     start: datetime
     end: datetime
     recovery_end: datetime
-    seat: SeatRef
+    seat: SeatRef | None  # None for a telehealth visit
     recovery_seat: SeatRef | None = None
     staff: StaffRef | None = None
     dosing_day: date | None = None
@@ -107,8 +110,10 @@ class Placement:
         Same-seat recovery is still a separate "recovery" hold on the session seat, so reports
         can tell treatment time from recovery time.
         """
-        held = [("session", self.seat.seat_id, Span(self.start, self.end))]
-        if self.recovery_end > self.end:
+        held = []
+        if self.seat is not None:
+            held.append(("session", self.seat.seat_id, Span(self.start, self.end)))
+        if self.recovery_end > self.end and self.seat is not None:
             recovery_seat = self.recovery_seat or self.seat
             held.append(("recovery", recovery_seat.seat_id, Span(self.end, self.recovery_end)))
         if self.staff is not None:
@@ -238,8 +243,10 @@ def placement_check(
             clashes.append(Clash("hours", message))
 
     seat_end = recovery_end if spec.recovery_same_seat else end
-    seat = _seat_pick(board.session_seats, board.seat_busy, start, seat_end, seat_id)
-    if seat is None:
+    seat = None
+    if not spec.telehealth:
+        seat = _seat_pick(board.session_seats, board.seat_busy, start, seat_end, seat_id)
+    if seat is None and not spec.telehealth:
         seat_span = Span(start, seat_end)
         when = f"{_clock_range(start, seat_end, zone)} {on_day}"
         candidates = [s for s in board.session_seats if seat_id is None or s.seat_id == seat_id]
@@ -309,7 +316,6 @@ def placement_check(
 
     if clashes:
         return clashes
-    assert seat is not None  # no clash means a seat was found
     return Placement(
         start=start,
         end=end,
@@ -348,9 +354,11 @@ def placement_try(
     elif _window_holding(calendar.hours.windows_on(day, calendar.tz), start, recovery_end) is None:
         kinds.add("hours")
     seat_end = recovery_end if spec.recovery_same_seat else end
-    seat = _seat_pick(board.session_seats, board.seat_busy, start, seat_end)
-    if seat is None:
-        kinds.add("seat")
+    seat = None
+    if not spec.telehealth:
+        seat = _seat_pick(board.session_seats, board.seat_busy, start, seat_end)
+        if seat is None:
+            kinds.add("seat")
     recovery_seat = None
     if spec.recovery > timedelta(0) and not spec.recovery_same_seat:
         recovery_seat = _seat_pick(board.recovery_seats, board.seat_busy, end, recovery_end)
@@ -489,6 +497,7 @@ def _slots_iter(
     seat_for = total if spec.recovery_same_seat else in_room
     separate_recovery = spec.recovery > timedelta(0) and not spec.recovery_same_seat
     dosing = spec.is_dosing
+    telehealth = spec.telehealth
     ordered_staff = _staff_ordered(board.staff, preferred_staff_id) if spec.needs_staff else []
     session_seats, recovery_seats = board.session_seats, board.recovery_seats
     seat_busy, staff_busy, patient = board.seat_busy, board.staff_busy, board.patient_busy
@@ -534,9 +543,11 @@ def _slots_iter(
                     staff = _staff_pick(rota, staff_busy, candidate, end)
                     if staff is None:
                         continue
-                seat = _seat_pick(session_seats, seat_busy, candidate, candidate + seat_for)
-                if seat is None:
-                    continue
+                seat = None
+                if not telehealth:
+                    seat = _seat_pick(session_seats, seat_busy, candidate, candidate + seat_for)
+                    if seat is None:
+                        continue
                 recovery_seat = None
                 if separate_recovery:
                     recovery_seat = _seat_pick(recovery_seats, seat_busy, end, recovery_end)

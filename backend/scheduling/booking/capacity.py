@@ -160,11 +160,12 @@ def prescriber_gap(capacity: ClinicCapacity, start: datetime, end: datetime) -> 
 
 def ratio_exceeded_at(
     recovering: list[Span], monitors: list[Span], ratio: int, start: datetime, end: datetime
-) -> list[tuple[datetime, int, int]]:
-    """Every step of [start, end) where recovering > monitors x ratio: (from, recovering,
-    monitors). For reports and the day board, which look at what is, not at one more."""
+) -> list[tuple[datetime, datetime, int, int]]:
+    """Every step of [start, end) where recovering > monitors x ratio: (from, until,
+    recovering, monitors). For the day board, which looks at what is, not at one more."""
     steps = _merge_profiles(_profile(recovering, start, end), _profile(monitors, start, end))
-    return [(t, r, m) for t, r, m in steps if r > m * ratio]
+    ends = [t for t, _, _ in steps[1:]] + [end]
+    return [(t, u, r, m) for (t, r, m), u in zip(steps, ends, strict=True) if r > m * ratio]
 
 
 def peak_load(

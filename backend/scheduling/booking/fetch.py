@@ -61,6 +61,7 @@ def spec_of(session_type: SessionType) -> SessionSpec:
         needs_staff=bool(session_type.staff_role),
         is_dosing=session_type.is_dosing,
         needs_prescriber=session_type.requires_prescriber_on_site,
+        telehealth=session_type.is_telehealth,
     )
 
 
@@ -188,6 +189,7 @@ def resources_fetch(
             _seat_ref(s)
             for s in seats
             if s.room.kind == st.room_kind
+            and not st.is_telehealth
             and (room_id is None or s.room_id == room_id)
             and (allowed is None or s.room_id in allowed)
         ]
@@ -268,6 +270,25 @@ def capacity_fetch(
         monitors=SpanCounts(monitors),
         prescribers=SpanCounts(prescribers),
     )
+
+
+def clinic_capacity_fetch(
+    *, clinic: Clinic, calendar: ClinicCalendar, window: Span
+) -> ClinicCapacity:
+    """The capacity state of a whole clinic for reports and the board (2 queries + 1)."""
+    rows = list(
+        Staff.objects.filter(
+            clinic=clinic, role__in=MONITOR_ROLES | PRESCRIBER_ROLES, active=True
+        ).prefetch_related("working_hours", absences_prefetch())
+    )
+    staff = Resources(
+        [],
+        [],
+        [],
+        monitors=[staff_ref_of(s) for s in rows if s.role in MONITOR_ROLES],
+        prescribers=[staff_ref_of(s) for s in rows if s.role in PRESCRIBER_ROLES],
+    )
+    return capacity_fetch(clinic=clinic, calendar=calendar, resources=staff, window=window)
 
 
 def busy_fetch(

@@ -97,6 +97,9 @@ def reminder_context(appointment: Appointment, *, link: str | None) -> dict:
         "ride_url": link,
         "ride_already_confirmed": session_type.escort_required and link is None,
         "escort_name": appointment.escort_name,
+        # A video visit: no arrival margin, no ride; the link instead of the address.
+        "video_visit": session_type.is_telehealth,
+        "video_link": appointment.video_link,
     }
 
 
@@ -156,6 +159,7 @@ def reminder_send(appointment: Appointment, *, now: datetime, connection=None) -
             token = (
                 ride_token_issue(appointment, now=now)
                 if appointment.session_type.escort_required
+                and not appointment.session_type.is_telehealth
                 else None
             )
     except IntegrityError:

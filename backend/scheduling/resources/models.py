@@ -411,6 +411,8 @@ class SessionType(models.Model):
     def clean(self) -> None:
         if self.is_telehealth and (self.is_dosing or self.recovery_minutes):
             raise ValidationError({"modality": "Dosing and recovery are never telehealth."})
+        if self.is_telehealth and self.group_capacity > 1:
+            raise ValidationError({"modality": "Group sessions meet in a room."})
         if self.room_kind == RoomKind.RECOVERY:
             raise ValidationError({"room_kind": "Sessions take place in dosing or therapy rooms."})
         total = (self.in_room_minutes or 0) + (self.recovery_minutes or 0)

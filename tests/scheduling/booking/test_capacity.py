@@ -171,7 +171,7 @@ def test_ratio_exceeded_at_reports_what_is_over_and_peak_load_the_worst_moment()
     over = ratio_exceeded_at(recovering, monitors, 2, at(8), at(18))
     peak = peak_load(recovering, monitors, at(8), at(18))
 
-    assert over == [(at(10), 3, 1), (at(11), 3, 0)]
+    assert over == [(at(10), at(11), 3, 1), (at(11), at(12), 3, 0)]
     assert peak == (3, 0, float("inf"))
     assert peak_load([], monitors, at(8), at(18)) == (0, 0, None)
 

@@ -290,4 +290,20 @@ def test_utilization_api_query_count_does_not_grow_with_holds(manager_api, world
     assert response.status_code == 200
     # The user's memberships and the clinic named (scoping), then the report's five:
     # clinic, hours, closures, seats, holds.
-    assert len(queries) == 2 + 5
+    assert len(queries) == 2 + 9
+
+
+def test_utilization_api_reports_the_monitor_load_next_to_seat_use(manager_api, busy_world):
+    busy_world.clinic.recovering_per_monitor = 3
+    busy_world.clinic.save()
+
+    body = manager_api.get(URL, query(busy_world)).json()
+
+    # Two patients recover together from 10:00 to 11:00; every monitor works then.
+    monitors = len(busy_world.nurses)
+    assert body["monitoring"] == {
+        "recovering_per_monitor": 3,
+        "peak_recovering": 2,
+        "monitors_at_peak": monitors,
+        "peak_recovering_per_monitor": round(2 / monitors, 2) if monitors else 2.0,
+    }

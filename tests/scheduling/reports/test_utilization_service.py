@@ -24,8 +24,9 @@ from tests.scheduling.reports.world import NEW_YORK_DAY, ReportWorld
 pytestmark = pytest.mark.django_db
 
 # Everything the report loads, whatever the number of holds: clinic, opening hours,
-# closures, seats with their rooms, holds.
-REPORT_QUERIES = 5
+# closures, seats with their rooms, holds; for the monitor load: monitors, their hours and
+# absences, the clinic's recoveries.
+REPORT_QUERIES = 9
 
 
 def run(world, **kwargs):
