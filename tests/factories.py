@@ -43,6 +43,7 @@ from backend.scheduling.resources.choices import (
     SeatKind,
     StaffRole,
 )
+from backend.scheduling.resources.config import clinic_config_touch
 from backend.scheduling.resources.models import (
     AccessSource,
     Clinic,
@@ -58,6 +59,7 @@ from backend.scheduling.resources.models import (
     StaffAbsence,
     WorkingHours,
 )
+from backend.scheduling.waitlist.models import WaitlistEntry, WaitlistEvent
 
 WEEKDAYS = range(5)  # Monday to Friday
 OPENS = dt.time(8, 0)
@@ -66,9 +68,11 @@ CLOSES = dt.time(18, 0)
 
 def add_opening_hours(clinic, weekdays=WEEKDAYS, opens=OPENS, closes=CLOSES):
     """Opens ``clinic`` on ``weekdays`` (Monday = 0) from ``opens`` to ``closes``."""
-    return OpeningHours.objects.bulk_create(
+    rows = OpeningHours.objects.bulk_create(
         OpeningHours(clinic=clinic, weekday=day, opens=opens, closes=closes) for day in weekdays
     )
+    clinic_config_touch(clinic.id)  # bulk_create sends no signal
+    return rows
 
 
 class UserFactory(DjangoModelFactory):
@@ -487,6 +491,29 @@ class AuthorizationFactory(DjangoModelFactory):
     units = 8
     start_date = factory.LazyFunction(lambda: timezone.localdate())
     end_date = factory.LazyAttribute(lambda o: o.start_date + dt.timedelta(days=90))
+
+
+class WaitlistEntryFactory(DjangoModelFactory):
+    """A waiting entry for a week of May 2026 (no offer)."""
+
+    class Meta:
+        model = WaitlistEntry
+
+    clinic = factory.SubFactory(ClinicFactory)
+    patient = factory.SubFactory(PatientFactory, clinic=factory.SelfAttribute("..clinic"))
+    session_type = factory.SubFactory(SessionTypeFactory, clinic=factory.SelfAttribute("..clinic"))
+    date_from = dt.date(2026, 5, 4)
+    date_to = dt.date(2026, 5, 8)
+    created_at = dt.datetime(2026, 5, 1, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+
+
+class WaitlistEventFactory(DjangoModelFactory):
+    class Meta:
+        model = WaitlistEvent
+
+    entry = factory.SubFactory(WaitlistEntryFactory)
+    at = dt.datetime(2026, 5, 1, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+    action = "created"
 
 
 class GroupSessionFactory(DjangoModelFactory):

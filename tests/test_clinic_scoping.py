@@ -23,6 +23,7 @@ from backend.scheduling.authorizations.services import authorization_create
 from backend.scheduling.booking.models import Appointment
 from backend.scheduling.groups.models import GroupSession
 from backend.scheduling.resources.models import Patient, Room, SessionType, StaffAbsence
+from backend.scheduling.waitlist.services import waitlist_entry_create
 from tests.factories import (
     ClinicFactory,
     FeedTokenFactory,
@@ -83,8 +84,17 @@ def clinic_a() -> ClinicA:
         end=world.at(16),
         recovery_end=world.at(16, 30),
     )
+    waiting = waitlist_entry_create(
+        actor=None,
+        patient=world.patient,
+        session_type=world.spravato,
+        date_from=world.day,
+        date_to=world.day,
+        now=timezone.now(),
+    )
     ids = {
         "group-sessions": group.id,
+        "waitlist": waiting.id,
         "authorizations": authorization.id,
         "accounts": colleague.id,
         "clinics": world.clinic.id,
@@ -261,6 +271,15 @@ def test_every_api_route_hides_another_clinics_objects(clinic_a, intruder):
             },
         ),
         (
+            "waitlist/",
+            lambda a: {
+                "patient": a["patients"],
+                "session_type": a["session-types"],
+                "date_from": "2030-01-07",
+                "date_to": "2030-01-08",
+            },
+        ),
+        (
             "authorizations/",
             lambda a: {
                 "patient": a["patients"],
@@ -309,6 +328,7 @@ CONSOLE_OBJECTS = {
     "appointments": "appointments",
     "staff": "staff",
     "absences": "absence_id",
+    "waitlist": "waitlist",
 }
 CONSOLE_STEPS = {"step": "check-in"}
 

@@ -24,6 +24,7 @@ from backend.scheduling.resources.models import (
     StaffAbsence,
     WorkingHours,
 )
+from backend.scheduling.waitlist.models import WaitlistEntry, WaitlistEvent
 
 __all__ = [
     "Appointment",
@@ -47,5 +48,7 @@ __all__ = [
     "SessionType",
     "Staff",
     "StaffAbsence",
+    "WaitlistEntry",
+    "WaitlistEvent",
     "WorkingHours",
 ]

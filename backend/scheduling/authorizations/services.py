@@ -47,6 +47,18 @@ def remaining_of(authorization: Authorization) -> int:
     return max(authorization.units - authorization.used - authorization.scheduled, 0)
 
 
+def patient_authorizations(patient_id: int) -> list[Authorization]:
+    """The patient's active authorizations with ``remaining`` set (for pages)."""
+    rows = list(
+        with_usage(Authorization.objects.filter(patient_id=patient_id, active=True)).order_by(
+            "end_date", "id"
+        )
+    )
+    for row in rows:
+        row.remaining = remaining_of(row)
+    return rows
+
+
 def authorization_create(
     *,
     actor,

@@ -361,6 +361,7 @@ def day_appointments(clinic: Clinic, day: date):
     low, high = local_day_bounds(clinic, day)
     return (
         Appointment.objects.filter(clinic=clinic, start__gte=low, start__lt=high)
+        .exclude(status=AppointmentStatus.OFFERED)
         .select_related(
             "clinic", "patient", "session_type", "room", "seat", "staff", "ride_confirmation"
         )
