@@ -17,6 +17,8 @@ from rest_framework.authtoken.models import Token
 
 from backend.common.roles import Role
 from backend.plans.models import (
+    Cohort,
+    CohortSession,
     PhaseKind,
     PlannedSession,
     PlanPhase,
@@ -538,3 +540,28 @@ class GroupSessionFactory(DjangoModelFactory):
     start = dt.datetime(2026, 5, 4, 9, 0, tzinfo=ZoneInfo("America/New_York"))
     end = factory.LazyAttribute(lambda o: o.start + dt.timedelta(hours=3))
     recovery_end = factory.LazyAttribute(lambda o: o.end + dt.timedelta(minutes=30))
+
+
+class CohortFactory(DjangoModelFactory):
+    """A kap-group-like cohort of a clinic (the built-in template), with no sessions."""
+
+    class Meta:
+        model = Cohort
+
+    room = factory.SubFactory(RoomFactory)
+    clinic = factory.LazyAttribute(lambda o: o.room.clinic)
+    template = factory.SubFactory(PlanTemplateFactory, clinic=factory.SelfAttribute("..clinic"))
+    start_date = dt.date(2026, 5, 4)
+
+
+class CohortSessionFactory(DjangoModelFactory):
+    class Meta:
+        model = CohortSession
+
+    group_session = factory.SubFactory(GroupSessionFactory)
+    cohort = factory.SubFactory(
+        CohortFactory,
+        room=factory.SelfAttribute("..group_session.room"),
+    )
+    ordinal = factory.Sequence(lambda n: n + 1)
+    phase_key = "dosing"

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from backend.common.roles import Role
 from backend.interop.webhooks.models import WebhookDelivery
-from backend.plans.models import TreatmentPlan
+from backend.plans.models import Cohort, PlanTemplate, TreatmentPlan
 from backend.scheduling.authorizations.services import authorization_create
 from backend.scheduling.booking.models import Appointment
 from backend.scheduling.groups.models import GroupSession
@@ -92,7 +92,14 @@ def clinic_a() -> ClinicA:
         date_to=world.day,
         now=timezone.now(),
     )
+    cohort = Cohort.objects.create(
+        clinic=world.clinic,
+        template=PlanTemplate.objects.get(clinic=None, slug="kap-group"),
+        start_date=world.day,
+        room=world.dosing_room,
+    )
     ids = {
+        "cohorts": cohort.id,
         "group-sessions": group.id,
         "waitlist": waiting.id,
         "authorizations": authorization.id,
@@ -179,6 +186,7 @@ NOT_CLINIC_DATA = {"", "me/", "auth/token/"}
 
 def written() -> tuple[int, ...]:
     return (
+        Cohort.objects.count(),
         GroupSession.objects.count(),
         StaffAbsence.objects.count(),
         Patient.objects.count(),
@@ -267,6 +275,16 @@ def test_every_api_route_hides_another_clinics_objects(clinic_a, intruder):
                 "session_type": a["session-types"],
                 "room": a["rooms"],
                 "start": "2030-01-08T10:00:00-05:00",
+                "staff": [a["staff"]],
+            },
+        ),
+        (
+            "cohorts/",
+            lambda a: {
+                "template": "kap-group",
+                "clinic": a["clinics"],
+                "start_date": "2030-01-07",
+                "room": a["rooms"],
                 "staff": [a["staff"]],
             },
         ),
