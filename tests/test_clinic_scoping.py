@@ -347,6 +347,7 @@ CONSOLE_OBJECTS = {
     "staff": "staff",
     "absences": "absence_id",
     "waitlist": "waitlist",
+    "cohorts": "cohorts",
 }
 CONSOLE_STEPS = {"step": "check-in"}
 

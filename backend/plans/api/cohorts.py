@@ -22,9 +22,14 @@ from backend.common.serializers import (
 )
 from backend.plans.api.serializers import TemplateRefField
 from backend.plans.models import Cohort, PlanTemplate
-from backend.plans.services.cohorts import DEFAULT_START, cohort_create, cohort_enroll
+from backend.plans.services.cohorts import (
+    DEFAULT_START,
+    cohort_create,
+    cohort_enroll,
+    cohort_roster,
+)
 from backend.scheduling.booking.idempotency import IDEMPOTENCY_HEADER, idempotent
-from backend.scheduling.booking.models import ACTIVE_STATUSES, Appointment
+from backend.scheduling.booking.models import Appointment
 from backend.scheduling.booking.serializers import AppointmentSerializer
 from backend.scheduling.groups.models import GroupSession
 from backend.scheduling.groups.serializers import EnrollSerializer, GroupSessionSerializer
@@ -105,29 +110,6 @@ def _groups(cohort: Cohort) -> list[GroupSession]:
         .prefetch_related("room__seats", "staff")
         .order_by("start", "id")
     )
-
-
-def cohort_roster(cohort: Cohort) -> list[dict]:
-    """Each enrolled patient with the state of each of their sessions (attendance)."""
-    rows = (
-        Appointment.objects.filter(group_session__cohort_session__cohort=cohort)
-        .select_related("patient")
-        .order_by("patient__last_name", "patient__first_name", "start")
-    )
-    roster: dict[int, dict] = {}
-    for a in rows:
-        entry = roster.setdefault(
-            a.patient_id,
-            {"patient": a.patient_id, "patient_name": a.patient.full_name, "attendance": {}},
-        )
-        entry["attendance"][str(a.group_session_id)] = a.status
-
-    # Those still booked into some session first, then those whose sessions all ended
-    # cancelled or missed.
-    def still_in(entry: dict) -> bool:
-        return any(state in ACTIVE_STATUSES for state in entry["attendance"].values())
-
-    return sorted(roster.values(), key=lambda e: not still_in(e))
 
 
 class CohortViewSet(ClinicScopedViewMixin, viewsets.GenericViewSet):

@@ -12,7 +12,7 @@ from django.db import transaction
 from backend.common.errors import Conflict, DomainError, InvalidInput
 from backend.plans.engine.cohort import CohortPhase, cohort_series
 from backend.plans.models import Cohort, CohortSession, PlanTemplate
-from backend.scheduling.booking.models import Appointment
+from backend.scheduling.booking.models import ACTIVE_STATUSES, Appointment
 from backend.scheduling.groups.services import group_session_create, group_session_enroll
 from backend.scheduling.resources.calendar import wall_to_utc
 from backend.scheduling.resources.models import Clinic, Patient, Room, Staff
@@ -159,3 +159,26 @@ def cohort_enroll(*, actor, cohort: Cohort, patient: Patient, now: datetime) -> 
                     conflicts=exc.conflicts or [],
                 ) from exc
     return appointments
+
+
+def cohort_roster(cohort: Cohort) -> list[dict]:
+    """Each enrolled patient with the state of each of their sessions (attendance)."""
+    rows = (
+        Appointment.objects.filter(group_session__cohort_session__cohort=cohort)
+        .select_related("patient")
+        .order_by("patient__last_name", "patient__first_name", "start")
+    )
+    roster: dict[int, dict] = {}
+    for a in rows:
+        entry = roster.setdefault(
+            a.patient_id,
+            {"patient": a.patient_id, "patient_name": a.patient.full_name, "attendance": {}},
+        )
+        entry["attendance"][str(a.group_session_id)] = a.status
+
+    # Those still booked into some session first, then those whose sessions all ended
+    # cancelled or missed.
+    def still_in(entry: dict) -> bool:
+        return any(state in ACTIVE_STATUSES for state in entry["attendance"].values())
+
+    return sorted(roster.values(), key=lambda e: not still_in(e))
