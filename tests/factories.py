@@ -42,6 +42,7 @@ from backend.scheduling.resources.choices import (
     SeatKind,
     StaffRole,
 )
+from backend.scheduling.resources.config import clinic_config_touch
 from backend.scheduling.resources.models import (
     AccessSource,
     Clinic,
@@ -67,9 +68,11 @@ CLOSES = dt.time(18, 0)
 
 def add_opening_hours(clinic, weekdays=WEEKDAYS, opens=OPENS, closes=CLOSES):
     """Opens ``clinic`` on ``weekdays`` (Monday = 0) from ``opens`` to ``closes``."""
-    return OpeningHours.objects.bulk_create(
+    rows = OpeningHours.objects.bulk_create(
         OpeningHours(clinic=clinic, weekday=day, opens=opens, closes=closes) for day in weekdays
     )
+    clinic_config_touch(clinic.id)  # bulk_create sends no signal
+    return rows
 
 
 class UserFactory(DjangoModelFactory):

@@ -10,7 +10,9 @@ from backend.console.views import (
     courses,
     patients,
     reports,
+    schedule,
     staffing,
+    visits,
     waitlist,
 )
 
@@ -19,7 +21,10 @@ app_name = "console"
 urlpatterns = [
     path("", board.board, name="board"),
     path("patients/", patients.patient_list, name="patients"),
+    path("patients/new/", patients.patient_new, name="patient-new"),
     path("patients/<int:pk>/", patients.patient_detail, name="patient"),
+    path("patients/<int:pk>/edit/", patients.patient_edit, name="patient-edit"),
+    path("patients/<int:pk>/active/", patients.patient_active, name="patient-active"),
     path("patients/<int:pk>/feed/", patients.patient_feed_issue, name="patient-feed"),
     path("reports/utilization/", reports.utilization_page, name="utilization"),
     path("security/two-factor/", auth.two_factor_setup, name="two-factor"),
@@ -32,6 +37,8 @@ urlpatterns = [
         name="account-deactivate",
     ),
     path("staff-accounts/<int:pk>/invite/", accounts.account_invite_view, name="account-invite"),
+    path("schedule/", schedule.schedule, name="schedule"),
+    path("visits/new/", visits.visit_new, name="visit-new"),
     path("staff/", staffing.staff_list, name="staff"),
     path("staff/<int:pk>/absences/", staffing.staff_absences, name="staff-absences"),
     path("absences/<int:pk>/delete/", staffing.absence_delete, name="absence-delete"),

@@ -4,6 +4,7 @@ staff and their hours, session types, and patients.
 The service stores screening outcomes, never the medical detail behind them.
 """
 
+import secrets
 import zoneinfo
 
 from django.conf import settings
@@ -30,6 +31,11 @@ def validate_timezone(value: str) -> None:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
         raise ValidationError(f"'{value}' is not a known IANA time zone.") from exc
+
+
+def config_stamp_new() -> int:
+    """A fresh clinic configuration stamp: random, positive, fits a signed 64-bit column."""
+    return secrets.randbits(62) + 1
 
 
 class Clinic(models.Model):
@@ -75,6 +81,9 @@ class Clinic(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Changes whenever the clinic's setup does (resources.config): processes cache the
+    # setup and compare this stamp, read with the clinic row, to know when to reload it.
+    config_version = models.BigIntegerField(default=config_stamp_new, editable=False)
 
     objects = scoped_queryset("pk").as_manager()
 
@@ -83,6 +92,18 @@ class Clinic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        # Only ``clinic_config_touch`` writes the stamp: an instance loaded before a change
+        # must not put its old stamp back when saved.
+        updating = not self._state.adding and not kwargs.get("force_insert")
+        if updating and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "config_version"
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -407,15 +428,18 @@ class Patient(models.Model):
         blank=True,
         help_text="How the patient wants reminders and offers; text needs their consent.",
     )
-    sms_consent = models.BooleanField(
-        default=False, help_text="The patient agreed to text messages at this phone number."
-    )
     screening_status = models.CharField(
         max_length=20, choices=ScreeningStatus.choices, default=ScreeningStatus.PENDING
     )
     screening_date = models.DateField(null=True, blank=True)
     rems_enrolled_on = models.DateField(
         null=True, blank=True, help_text="Date of REMS patient enrollment (Spravato)."
+    )
+    email_consent = models.BooleanField(
+        default=True, help_text="The patient agrees to reminders and messages by email."
+    )
+    sms_consent = models.BooleanField(
+        default=False, help_text="The patient agreed to text messages (SMS) on their phone."
     )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0012_authorizations_and_waitlist_offers'),
+        ('scheduling', '0013_patient_contact_consent'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
