@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0015_merge_0013_clinic_config_version_0014_waitlist'),
+        ('scheduling', '0015_clinic_config_version'),
     ]
 
     operations = [
