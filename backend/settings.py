@@ -283,7 +283,8 @@ WEBHOOK_DISABLE_AFTER_HOURS = float(os.environ.get("WEBHOOK_DISABLE_AFTER_HOURS"
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes unauthenticated requests a 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token authentication, reading the user's roles in the same query.
+        "backend.scheduling.auth.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["backend.common.permissions.IsClinicStaff"],
