@@ -39,7 +39,7 @@ from backend.scheduling.resources.models import Clinic, Membership
 logger = logging.getLogger(__name__)
 
 # Keys of an event's data that hold instants (stored in UTC, sent in the clinic's zone).
-DATETIME_KEYS = ("start", "end")
+DATETIME_KEYS = ("start", "end", "expires_at")
 
 
 @dataclass(frozen=True)

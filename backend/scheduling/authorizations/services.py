@@ -170,6 +170,33 @@ def authorization_claim(
     )
 
 
+def authorization_recheck(
+    *, authorization_id: int | None, patient_id: int, session_type, clinic, start: datetime
+) -> int | None:
+    """The authorization a moved session uses at its new start (inside the move's transaction).
+
+    Its own unit counts as free again for the check: the session keeps its authorization if
+    that covers the new date, else takes a unit of another that does; a session booked on
+    an override stays without one. Otherwise the move is a 409 of kind ``authorization``.
+    """
+    if not session_type.requires_authorization or authorization_id is None:
+        return authorization_id
+    day = start.astimezone(clinic.zone).date()
+    grants = grants_fetch(patient_id=patient_id, session_type_ids=[session_type.id], lock=True)
+    current = next((g for g in grants if g.id == authorization_id), None)
+    if current is not None and current.covers(session_type.id, day):
+        return authorization_id
+    others = [g for g in grants if g.id != authorization_id]
+    cover = coverage_allocate(others, [Need("this", session_type.id, day, True)])["this"]
+    if cover.covered:
+        return cover.authorization_id
+    raise Conflict(
+        f"No authorization of the patient covers {session_type.name} on {day.isoformat()} "
+        "with a unit left; the session was not moved.",
+        conflicts=[authorization_conflict(session_type, day)],
+    )
+
+
 def coverage_for(
     *, patient_id: int, needs: Sequence[Need], lock: bool = False
 ) -> dict[object, Cover]:

@@ -17,7 +17,10 @@ from django.db import DatabaseError, IntegrityError, OperationalError, transacti
 
 from backend.common.db import constraint_violated, deadlock_detected
 from backend.common.errors import Conflict, InvalidInput
-from backend.scheduling.authorizations.services import authorization_claim
+from backend.scheduling.authorizations.services import (
+    authorization_claim,
+    authorization_recheck,
+)
 from backend.scheduling.booking.audit import appointment_event_record, field_changes
 from backend.scheduling.booking.availability import (
     Clash,
@@ -478,6 +481,7 @@ def _snapshot(appointment: Appointment) -> dict[str, Any]:
         "room": appointment.room_id,
         "seat": appointment.seat_id,
         "staff": appointment.staff_id,
+        "authorization": appointment.authorization_id,
     }
 
 
@@ -492,6 +496,13 @@ def appointment_move(
 ) -> Appointment:
     """Write a checked new placement for an existing appointment (caller holds the locks)."""
     before = _snapshot(appointment)
+    appointment.authorization_id = authorization_recheck(
+        authorization_id=appointment.authorization_id,
+        patient_id=appointment.patient_id,
+        session_type=appointment.session_type,
+        clinic=appointment.clinic,
+        start=placement.start,
+    )
     appointment.holds.all().delete()
     appointment.start = placement.start
     appointment.end = placement.end

@@ -44,13 +44,14 @@ class Outgoing:
 
 
 def channel_for(patient: Patient) -> Channel:
-    wants_text = patient.preferred_channel == Channel.SMS
-    if wants_text and patient.sms_consent and patient.phone:
+    """Text if preferred and consented to, else email if allowed, else text if allowed."""
+    can_text = patient.sms_consent and bool(patient.phone)
+    can_email = patient.email_consent and bool(patient.email)
+    if patient.preferred_channel == Channel.SMS and can_text:
         return Channel.SMS
-    # Email needs the patient's consent as much as text does (the intake form records both).
-    if patient.email and patient.email_consent:
+    if can_email:
         return Channel.EMAIL
-    if patient.sms_consent and patient.phone:
+    if can_text:
         return Channel.SMS
     return Channel.NONE
 

@@ -139,6 +139,13 @@ def waitlist_entry_create(
 
 
 def wish_of(entry: WaitlistEntry) -> Wish:
+    """The entry as the matching sees it. An entry for a plan session wants it earlier; a
+    patient's request to reschedule wants any other time (never the one they have)."""
+    declined = {datetime.fromisoformat(s) for s in entry.declined_starts}
+    replaces = entry.replaces
+    moving = replaces is not None and replaces.status == AppointmentStatus.BOOKED
+    if moving:
+        declined.add(replaces.start)
     return Wish(
         entry_id=entry.id,
         urgent=entry.urgent,
@@ -146,10 +153,8 @@ def wish_of(entry: WaitlistEntry) -> Wish:
         date_from=entry.date_from,
         date_to=entry.date_to,
         weekdays=frozenset(entry.pref_weekdays) if entry.pref_weekdays else None,
-        declined=frozenset(datetime.fromisoformat(s) for s in entry.declined_starts),
-        before=entry.replaces.start
-        if entry.replaces is not None and entry.replaces.status == AppointmentStatus.BOOKED
-        else None,
+        declined=frozenset(declined),
+        before=replaces.start if moving and entry.planned_session is not None else None,
     )
 
 

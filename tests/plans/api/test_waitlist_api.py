@@ -323,3 +323,22 @@ def test_accepting_a_move_that_breaks_the_cadence_is_409_and_keeps_the_offer(
     assert entry(front_desk_api, offered["id"])["status"] == "offered"
     held = Appointment.objects.get(pk=offered["offer"]["appointment"])
     assert held.status == AppointmentStatus.OFFERED
+
+
+def test_the_offer_event_renders_its_times_in_the_clinics_zone(front_desk_api, world, full_nine):
+    import json
+
+    from backend.interop.webhooks.services import webhook_body
+
+    first = add(front_desk_api, world, world.patients[0])
+    cancel(front_desk_api, full_nine[0])
+    run()
+    event = OutboxEvent.objects.get(type="waitlist.offered")
+
+    data = json.loads(webhook_body(event, world.zone))["data"]
+
+    assert data["waitlist_entry"] == first["id"]
+    assert data["start"] == world.at(9).isoformat()
+    assert data["expires_at"] == world.at(9).isoformat()
+    assert data["status"] == "offered"
+    assert "patient_name" not in data

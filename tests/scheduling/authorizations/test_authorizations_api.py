@@ -206,3 +206,49 @@ def test_list_queries_do_not_grow_with_rows(
         response = front_desk_api.get(AUTHS)
 
     assert response.json()["count"] == rows
+
+
+def reschedule(client, appointment_id, start):
+    return client.post(
+        f"{APPOINTMENTS}{appointment_id}/reschedule/", {"start": start.isoformat()}, format="json"
+    )
+
+
+def test_moving_a_session_out_of_its_authorized_dates_is_409(front_desk_api, authorized_world):
+    world = authorized_world
+    authorize(world, units=3, start=world.day, end=world.day + timedelta(days=1))
+    booked = book(front_desk_api, world, world.at(9).isoformat()).json()
+
+    inside = reschedule(
+        front_desk_api, booked["id"], world.at(9, day=world.day + timedelta(days=1))
+    )
+    outside = reschedule(
+        front_desk_api, booked["id"], world.at(9, day=world.day + timedelta(days=7))
+    )
+
+    assert inside.status_code == 200, inside.json()
+    assert outside.status_code == 409, outside.json()
+    assert outside.json()["conflicts"][0]["kind"] == "authorization"
+    assert Appointment.objects.get(pk=booked["id"]).start == world.at(
+        9, day=world.day + timedelta(days=1)
+    )
+
+
+def test_moving_a_session_takes_a_unit_of_the_authorization_covering_the_new_date(
+    front_desk_api, authorized_world
+):
+    world = authorized_world
+    first = authorize(world, units=3, start=world.day, end=world.day + timedelta(days=1))
+    later = authorize(
+        world, units=1, start=world.day + timedelta(days=5), end=world.day + timedelta(days=9)
+    )
+    booked = book(front_desk_api, world, world.at(9).isoformat()).json()
+    assert booked["authorization"] == first.id
+
+    next_week = world.day + timedelta(days=7)
+    moved = reschedule(front_desk_api, booked["id"], world.at(9, day=next_week))
+
+    assert moved.status_code == 200, moved.json()
+    assert moved.json()["authorization"] == later.id
+    assert usage(front_desk_api, first) == (0, 0, 3)
+    assert usage(front_desk_api, later) == (0, 1, 0)

@@ -172,3 +172,22 @@ def test_an_offer_link_expires_with_the_offer(client, world, mailoutbox, time_ma
     assert response.status_code == 409
     entry.refresh_from_db()
     assert entry.status == WaitlistStatus.OFFERED
+
+
+def test_a_reschedule_request_is_offered_another_time_and_accepting_moves_the_visit(
+    client, world, mailoutbox
+):
+    from backend.plans.services.waitlist import waitlist_offer_accept
+    from backend.scheduling.waitlist.services import waitlist_run
+
+    appointment = world.appointment(world.at(9))
+    visit(client, issue(appointment), action="reschedule")
+
+    waitlist_run(now=timezone.now())
+    entry = WaitlistEntry.objects.select_related("offer").get()
+    moved = waitlist_offer_accept(actor=None, entry=entry, now=timezone.now())
+
+    assert entry.status == WaitlistStatus.OFFERED
+    assert entry.offer.start != world.at(9)
+    assert moved.id == appointment.id
+    assert moved.start == entry.offer.start
