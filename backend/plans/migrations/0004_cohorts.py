@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('plans', '0003_planned_session_awaiting_authorization'),
-        ('scheduling', '0018_telehealth_and_group_sessions'),
+        ('scheduling', '0020_telehealth_and_group_sessions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -75,7 +75,7 @@ def remove(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("plans", "0004_cohorts"),
-        ("scheduling", "0017_builtin_clinical_capacity"),
+        ("scheduling", "0019_builtin_clinical_capacity"),
     ]
 
     operations = [migrations.RunPython(create, remove)]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0015_clinic_config_version'),
+        ('scheduling', '0017_feed_stamps'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0017_builtin_clinical_capacity'),
+        ('scheduling', '0019_builtin_clinical_capacity'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -84,6 +84,6 @@ def create(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("scheduling", "0016_clinical_capacity_fields")]
+    dependencies = [("scheduling", "0018_clinical_capacity_fields")]
 
     operations = [migrations.RunPython(create, migrations.RunPython.noop)]
