@@ -22,6 +22,9 @@ from datetime import datetime, timedelta
 
 from backend.scheduling.resources.intervals import Span
 
+# Queries of one unchanged state after which the whole step function is built once.
+CACHE_AFTER_USES = 8
+
 
 class SpanCounts:
     """A multiset of spans that answers "how many cover each instant of [a, b)?".
@@ -31,12 +34,17 @@ class SpanCounts:
     the k spans that actually overlap the window.
     """
 
-    __slots__ = ("_longest", "_spans", "_starts")
+    __slots__ = ("_counts", "_longest", "_spans", "_starts", "_times", "_uses")
 
     def __init__(self, spans=()) -> None:
         self._spans: list[Span] = sorted(spans)
         self._starts: list[datetime] = [s.start for s in self._spans]
         self._longest = max((s.end - s.start for s in self._spans), default=timedelta(0))
+        # The whole step function, built on first use and dropped by add/remove: search
+        # asks hundreds of windows of one unchanging state, a planner few of each state.
+        self._times: list[datetime] | None = None
+        self._counts: list[int] = []
+        self._uses = 0
 
     def __len__(self) -> int:
         return len(self._spans)
@@ -49,6 +57,7 @@ class SpanCounts:
         self._spans.insert(at, span)
         self._starts.insert(at, span.start)
         self._longest = max(self._longest, span.end - span.start)
+        self._times, self._uses = None, 0
 
     def remove(self, span: Span) -> None:
         """Forget one occurrence of ``span``; ValueError if there is none."""
@@ -57,6 +66,7 @@ class SpanCounts:
             raise ValueError(f"{span!r} is not counted here")
         del self._spans[at]
         del self._starts[at]
+        self._times, self._uses = None, 0
 
     def overlapping(self, start: datetime, end: datetime) -> list[Span]:
         lo = bisect_left(self._starts, start - self._longest)
@@ -65,7 +75,19 @@ class SpanCounts:
 
     def profile(self, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
         """The step function of the count over [start, end): (from this instant, count)."""
-        return _profile(self.overlapping(start, end), start, end)
+        if self._times is None:
+            self._uses += 1
+            if self._uses < CACHE_AFTER_USES or not self._spans:
+                return _profile(self.overlapping(start, end), start, end)
+            last = max(s.end for s in self._spans) + timedelta(seconds=1)
+            steps = _profile(self._spans, self._spans[0].start, last)
+            self._times = [t for t, _ in steps]
+            self._counts = [c for _, c in steps]
+        times, counts = self._times, self._counts
+        i = bisect_right(times, start)
+        j = bisect_left(times, end)
+        first = counts[i - 1] if i else 0
+        return [(start, first), *zip(times[i:j], counts[i:j], strict=True)]
 
 
 def _profile(spans: list[Span], start: datetime, end: datetime) -> list[tuple[datetime, int]]:
@@ -141,12 +163,14 @@ def monitoring_shortfall_between(
 ) -> MonitoringShortfall | None:
     """``monitoring_shortfall`` without building a Span (search's hot loop)."""
     ratio = capacity.recovering_per_monitor
-    steps = _merge_profiles(
-        capacity.recovering.profile(start, end), capacity.monitors.profile(start, end)
-    )
-    for instant, recovering, monitors in steps:
-        if recovering + 1 > monitors * ratio:
-            return MonitoringShortfall(instant, recovering + 1, monitors, ratio)
+    # Monitors change a few times a day: walk their steps, and within each the recovering
+    # count's steps (no merging; search asks this for every candidate start).
+    monitor_steps = capacity.monitors.profile(start, end)
+    bounds = [instant for instant, _ in monitor_steps[1:]] + [end]
+    for (since, monitors), until in zip(monitor_steps, bounds, strict=True):
+        for instant, recovering in capacity.recovering.profile(since, until):
+            if recovering + 1 > monitors * ratio:
+                return MonitoringShortfall(instant, recovering + 1, monitors, ratio)
     return None
 
 

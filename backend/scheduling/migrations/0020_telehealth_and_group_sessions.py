@@ -2,7 +2,19 @@
 
 import django.db.models.deletion
 from django.conf import settings
+from importlib import import_module
+
 from django.db import migrations, models
+
+
+def feed_stamp_triggers_restore(apps, schema_editor):
+    """SQLite rebuilds a table to alter a column, dropping its triggers: put back the
+    feed stamp triggers of 0017 on the rebuilt appointment and hold tables."""
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    stamps = import_module("backend.scheduling.migrations.0017_feed_stamps")
+    stamps.triggers_drop(apps, schema_editor)
+    stamps.triggers_create(apps, schema_editor)
 
 
 class Migration(migrations.Migration):
@@ -72,4 +84,5 @@ class Migration(migrations.Migration):
             model_name='groupsession',
             constraint=models.CheckConstraint(condition=models.Q(('end__gt', models.F('start')), ('recovery_end__gte', models.F('end'))), name='group_session_times_ordered'),
         ),
+        migrations.RunPython(feed_stamp_triggers_restore, migrations.RunPython.noop),
     ]

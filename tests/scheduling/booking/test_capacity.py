@@ -23,6 +23,7 @@ from backend.scheduling.booking.availability import (
     slots_find,
 )
 from backend.scheduling.booking.capacity import (
+    CACHE_AFTER_USES,
     ClinicCapacity,
     SpanCounts,
     monitoring_shortfall,
@@ -92,7 +93,11 @@ def test_span_counts_profile_matches_counting_every_minute(spans, extra, query):
         counts.add(s)
     everything = spans + extra
 
-    steps = counts.profile(query.start, query.end)
+    # The first queries sweep the overlapping spans; later ones read the cached step
+    # function: both must agree with counting.
+    answers = [counts.profile(query.start, query.end) for _ in range(CACHE_AFTER_USES + 2)]
+    assert all(answer == answers[0] for answer in answers)
+    steps = answers[-1]
 
     minute = timedelta(minutes=1)
     instant, i = query.start, 0
