@@ -31,3 +31,7 @@ urlpatterns = [
     path("feeds/", include("backend.scheduling.feeds.public_urls")),
     path("ride/", include("backend.scheduling.day.public_urls")),
 ]
+
+# JSON 404s under /api/; 503 with Retry-After while the database is unavailable.
+handler404 = "backend.common.handlers.not_found"
+handler500 = "backend.common.handlers.server_error"
