@@ -255,6 +255,11 @@ TASK_SCHEDULE = {
         "every": int(os.environ.get("REMINDERS_EVERY_SECONDS", "600")),
     },
     "prune": {"task": "backend.interop.worker.tasks.tasks_prune", "every": 3600},
+    # Waitlist offers: lapse due ones, offer freed starts (also woken by cancellations).
+    "waitlist": {
+        "task": "backend.interop.worker.waitlist.waitlist_offers",
+        "every": int(os.environ.get("WAITLIST_EVERY_SECONDS", "60")),
+    },
 }
 TASK_RESULTS_KEEP_DAYS = int(os.environ.get("TASK_RESULTS_KEEP_DAYS", "7"))
 # Webhook URLs: https to public addresses only, unless these allow http and loopback
@@ -319,6 +324,7 @@ SPECTACULAR_SETTINGS = {
         "ScreeningStatusEnum": "backend.scheduling.resources.choices.ScreeningStatus",
         "RecoveryLocationEnum": "backend.scheduling.resources.choices.RecoveryLocation",
         "WebhookEventTypeEnum": "backend.scheduling.outbox.models.EventType",
+        "AbsenceKindEnum": "backend.scheduling.resources.choices.AbsenceKind",
     },
 }
 

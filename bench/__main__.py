@@ -7,7 +7,7 @@
     SIZE=smoke python -m bench                   # CI: a tiny dataset, a few repetitions
 
 Each (size, database) runs in its own worker process (``bench.worker``) against its own
-database: ``var/bench-<size>.sqlite3`` or ``kap_bench_<size>`` on the PostgreSQL server
+database: ``var/bench-<size>.sqlite3`` or ``<name>_bench_<size>`` on the PostgreSQL server
 that DATABASE_URL names. Datasets are built once and reused; ``--rebuild`` forces it.
 Results are merged into bench/results.json (a run replaces the same size and database
 measured before, ``--fresh`` starts over) and bench/results.md holds the tables as Markdown;
@@ -69,6 +69,17 @@ def _args(argv: list[str]) -> argparse.Namespace:
         help="before each case, wait up to this many seconds for other processes to go idle",
     )
     parser.add_argument(
+        "--load-phases",
+        default="floor,book,mixed",
+        help="of the load test: floor (bare SQL), book (search + book), mixed",
+    )
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        help="a results file measured before the work, on the same machine, for the targets "
+        "that compare with it (default: bench/baseline.json if present)",
+    )
+    parser.add_argument(
         "--out",
         default=None,
         help="results file (default bench/results.json; bench/results-smoke.json for smoke)",
@@ -117,7 +128,7 @@ def _worker(size: str, db: str, args, only: list[str], base_url: str | None) -> 
         sys.executable, "-m", "bench.worker", "--size", size, "--db", db, "--out", out,
         "--only", ",".join(only), "--base-url", base_url or "",
         "--load-seconds", str(args.load_seconds), "--load-clients", str(args.load_clients),
-        "--quiet-wait", str(args.quiet_wait),
+        "--quiet-wait", str(args.quiet_wait), "--load-phases", args.load_phases,
     ]  # fmt: skip
     if args.rebuild:
         command.append("--rebuild")
@@ -163,6 +174,29 @@ def _merge(path: Path, machine: dict, runs: list[dict], load: dict | None, fresh
     }
 
 
+def _print_load(load: dict) -> None:
+    if report.load_rows(load):
+        print()
+        print(report.text_table(report.LOAD_HEADER, report.load_rows(load)))
+    if report.cpu_rows(load):
+        print()
+        print("Floor and CPU split (ms of CPU per request, per party):")
+        print(report.text_table(report.CPU_HEADER, report.cpu_rows(load)))
+    if report.mixed_rows(load):
+        print()
+        print("Mixed workload: " + report.mixed_summary(load))
+        print(report.text_table(report.MIXED_HEADER, report.mixed_rows(load)))
+
+
+def _baseline(path: str | None) -> dict | None:
+    candidate = Path(path) if path else HERE / "baseline.json"
+    if not candidate.exists():
+        if path:
+            raise SystemExit(f"No baseline file {path}.")
+        return None
+    return json.loads(candidate.read_text())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _args(sys.argv[1:] if argv is None else argv)
     base_url = os.environ.get("DATABASE_URL") or None
@@ -191,9 +225,8 @@ def main(argv: list[str] | None = None) -> int:
             if db == "postgresql":
                 pg_version = result["db_version"]
             if args.load:
-                load = {"size": size, **result["load"]}
-                print()
-                print(report.text_table(report.LOAD_HEADER, report.load_rows(load)))
+                load = {"size": size, "commit": result["code"]["commit"], **result["load"]}
+                _print_load(load)
             else:
                 runs.append(result)
                 print()
@@ -206,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out or HERE / default)
     results = _merge(out, machine, runs, load, args.fresh)
     out.write_text(json.dumps(results, indent=2))
-    markdown = report.markdown(results, main_sizes=sizes)
+    baseline = _baseline(args.baseline)
+    markdown = report.markdown(results, main_sizes=sizes, baseline=baseline)
     out.with_suffix(".md").write_text(markdown + "\n")
 
     print(report.machine_line(machine))
@@ -218,6 +252,15 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print("Cost as work grows (median ms, queries per request in brackets):")
         print(report.text_table(header, rows))
+    targets = report.targets_rows(
+        [r for r in results["runs"] if r["size"] in sizes and r.get("cases")],
+        results.get("load"),
+        baseline,
+    )
+    if targets:
+        print()
+        print(f"Targets ({report.baseline_line(baseline)}):")
+        print(report.text_table(report.TARGETS_HEADER, targets))
     print(f"\nWrote {out} and {out.with_suffix('.md')}")
     bad = [
         (r["size"], r["db"], c["name"], c["status"])

@@ -4,7 +4,9 @@ Runs before ``django.setup()``: it decides ``DATABASE_URL`` for the worker proce
 
 - SQLite (default): ``var/bench-<size>.sqlite3`` at the repository root (absolute path).
 - PostgreSQL (when the caller's ``DATABASE_URL`` points at one): a database named
-  ``kap_bench_<size>`` on the same server, created with psycopg if missing.
+  ``<caller's database>_bench_<size>`` (``kap_bench_100k`` for ``postgres:///kap``) on the
+  same server, created with psycopg if missing; so people sharing one server each get their
+  own benchmark databases.
 """
 
 from __future__ import annotations
@@ -34,18 +36,17 @@ def sqlite_url(size: str) -> str:
     return f"sqlite:///{sqlite_path(size)}"
 
 
-def postgres_name(size: str) -> str:
-    return f"kap_bench_{db_suffix(size)}"
+def postgres_name(size: str, base: str = "kap") -> str:
+    return f"{base or 'kap'}_bench_{db_suffix(size)}"
 
 
 def postgres_url(base_url: str, size: str) -> str:
     """The caller's PostgreSQL URL with the database name replaced (host, user kept)."""
     parts = urlsplit(base_url)
+    name = postgres_name(size, parts.path.lstrip("/"))
     if not parts.netloc:  # postgres:///name: the local socket
-        return f"{parts.scheme}:///{postgres_name(size)}" + (
-            f"?{parts.query}" if parts.query else ""
-        )
-    return urlunsplit(parts._replace(path="/" + postgres_name(size)))
+        return f"{parts.scheme}:///{name}" + (f"?{parts.query}" if parts.query else "")
+    return urlunsplit(parts._replace(path="/" + name))
 
 
 def _maintenance_conninfo(url: str) -> dict:

@@ -6,7 +6,8 @@ into the work itself.
 - booking: in one transaction, the overlap query over the seat's holds, then the INSERTs
   of the appointment row and its holds, as bare SQL; committed (the measured booking
   commits too), then deleted untimed.
-- availability: the one query over the window's holds on the candidate seats and staff.
+- availability: the one query over the window's holds on the candidate seats and staff,
+  exactly as the app builds it and reads it (epoch-second integers, no ORM converters).
 - feeds: the icalendar library serializing the same events (parsed from the feed the app
   produced, so they are exactly the same), ``Calendar.to_ical()`` only.
 """
@@ -18,7 +19,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q
 
+from backend.common.db import EpochSeconds
 from backend.scheduling.booking.fetch import (
     MAX_HOLD_SPAN,
     calendar_of,
@@ -37,30 +40,30 @@ def _dt(value):
 
 
 def availability_floor(clinic, session_type, date_from: date, date_to: date, *, reps: int):
+    """The app's own busy-span query (``busy_fetch``'s), compiled once, read as the app
+    reads it: epoch-second integers straight from the driver (``raw_rows_fetch``), so no
+    per-row datetime parsing or ORM converter runs, here or in the app."""
     clinic = clinic_fetch(clinic.id)
     resources = resources_fetch(clinic, [session_type])[session_type.id]
     window = local_window(calendar_of(clinic), date_from, date_to)
     seats, staff = resources.seat_ids, resources.staff_ids
-    sql = (
-        'SELECT seat_id, staff_id, start, "end" FROM scheduling_hold '
-        f"WHERE (seat_id IN ({', '.join(['%s'] * len(seats))}) "
-        f"OR staff_id IN ({', '.join(['%s'] * len(staff))})) "
-        'AND active AND start >= %s AND start < %s AND "end" > %s'
-    )
-    params = [
-        *seats,
-        *staff,
-        _dt(window.start - MAX_HOLD_SPAN),
-        _dt(window.end),
-        _dt(window.start),
-    ]
+    queryset = Hold.objects.filter(
+        Q(seat_id__in=seats) | Q(staff_id__in=staff),
+        active=True,
+        start__gte=window.start - MAX_HOLD_SPAN,
+        start__lt=window.end,
+        end__gt=window.start,
+    ).values_list("seat_id", "staff_id", EpochSeconds("start"), EpochSeconds("end"))
+    sql, params = queryset.query.sql_with_params()
 
     def query():
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
 
-    query()
+    rows = query()
+    if rows and not isinstance(rows[0][2], int):
+        raise RuntimeError("The availability floor must read epoch integers, as the app does.")
     return [timed(query)[0] for _ in range(reps)]
 
 

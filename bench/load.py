@@ -19,7 +19,6 @@ import http.client
 import json
 import os
 import random
-import resource
 import signal
 import socket
 import subprocess
@@ -29,7 +28,7 @@ import time
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.db import connection
 from django.utils import timezone
@@ -37,10 +36,12 @@ from rest_framework.authtoken.models import Token
 
 from backend.scheduling.booking.models import Hold
 from backend.scheduling.resources.choices import ScreeningStatus
-from backend.scheduling.resources.models import Clinic, Patient, SessionType
+from backend.scheduling.resources.models import Clinic, Patient, Room, SessionType
 
+from . import cpu
 from .dataset import iter_open_days
 from .dbsetup import REPO, VAR
+from .loadfloor import floor_run
 from .stats import summary
 
 SERVERS = 2
@@ -56,8 +57,15 @@ def _free_port() -> int:
 
 
 def _request(port: int, method: str, path: str, token: str, body: dict | None = None):
+    status, data, ms, _ = request_full(port, method, path, token, body)
+    return status, data, ms
+
+
+def request_full(port, method, path, token, body=None, extra_headers=None):
+    """(status, body, milliseconds, lower-cased response headers) of one request."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
+    headers.update(extra_headers or {})
     payload = None
     if body is not None:
         payload = json.dumps(body)
@@ -67,7 +75,8 @@ def _request(port: int, method: str, path: str, token: str, body: dict | None = 
         conn.request(method, path, body=payload, headers=headers)
         response = conn.getresponse()
         data = response.read()
-        return response.status, data, (time.perf_counter() - started) * 1000
+        response_headers = {k.lower(): v for k, v in response.getheaders()}
+        return response.status, data, (time.perf_counter() - started) * 1000, response_headers
     finally:
         conn.close()
 
@@ -84,8 +93,14 @@ def _servers_start(url: str, log) -> tuple[list[subprocess.Popen], list[int], li
         SECURE_SSL_REDIRECT="0",
         LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="backend.settings",
+        # Each client polls its feeds hundreds of times: lift the per-token limit (its
+        # cache round trip still runs on every poll).
+        FEED_RATE_LIMIT_REQUESTS=str(10**9),
+        # This checkout's code, whatever else the environment has installed.
+        PYTHONPATH=str(REPO),
     )
     processes, ports, logs = [], [], []
+    VAR.mkdir(parents=True, exist_ok=True)
     for index in range(SERVERS):
         port = _free_port()
         log_path = VAR / f"bench-load-gunicorn-{index}.log"
@@ -100,6 +115,8 @@ def _servers_start(url: str, log) -> tuple[list[subprocess.Popen], list[int], li
                     f"127.0.0.1:{port}",
                     "--timeout",
                     "60",
+                    "--chdir",
+                    str(REPO),
                 ],
                 cwd=REPO,
                 env=env,
@@ -163,12 +180,20 @@ class Client(threading.Thread):
         self.errors: Counter = Counter()
         self.conflicts: Counter = Counter()
         self.requests = 0
+        self.cpu_seconds = 0.0
 
     def _next_port(self) -> int:
         self.requests += 1
         return self.ports[self.requests % len(self.ports)]
 
     def run(self) -> None:
+        started = time.thread_time()
+        try:
+            self._run()
+        finally:
+            self.cpu_seconds = time.thread_time() - started
+
+    def _run(self) -> None:
         patient_index = day_index = 0
         while time.monotonic() < self.deadline and self.requests < MAX_REQUESTS_PER_CLIENT:
             if patient_index >= len(self.patients) or day_index >= len(self.days):
@@ -234,17 +259,6 @@ def _patients(clinic: Clinic, count: int) -> list[int]:
     return [p.id for p in Patient.objects.bulk_create(rows, batch_size=2_000)]
 
 
-def _cpu_times() -> tuple[float, float] | None:
-    """(busy, total) jiffies of all CPUs from /proc/stat, or None off Linux."""
-    path = Path("/proc/stat")
-    if not path.exists():
-        return None
-    fields = [int(x) for x in path.read_text().splitlines()[0].split()[1:]]
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-    total = sum(fields[:8])
-    return total - idle, total
-
-
 def overlaps(after_hold_id: int) -> dict[str, int]:
     """Active holds created by the load that overlap another active hold on one resource."""
     result = {}
@@ -264,108 +278,287 @@ def overlaps(after_hold_id: int) -> dict[str, int]:
     return result
 
 
-def load_run(*, url: str, info: dict, seconds: float, clients: int, log=print) -> dict:
+PHASES = ("floor", "book", "mixed")
+
+
+def _monitor(url: str):
+    """A psycopg connection of the benchmark's own, to list the database's backends."""
+    import dj_database_url
+    import psycopg
+
+    config = dj_database_url.parse(url)
+    info = {"dbname": config["NAME"], "autocommit": True}
+    for key, name in (("USER", "user"), ("PASSWORD", "password"), ("HOST", "host")):
+        if config.get(key):
+            info[name] = str(config[key])
+    if config.get("PORT"):
+        info["port"] = str(config["PORT"])
+    return psycopg.connect(**info)
+
+
+def _book_phase(*, ports, tokens, patients, days_by_pair, pairs, session_type, seconds, meter):
+    deadline = time.monotonic() + seconds
+    threads = [
+        Client(
+            i,
+            ports=ports[i % 2 :] + ports[: i % 2],
+            token=tokens[i],
+            patients=patients[i],
+            days=days_by_pair[i % pairs],
+            session_type=session_type,
+            deadline=deadline,
+            seed=1000 + i,
+        )
+        for i in range(len(tokens))
+    ]
+    meter.begin()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 120)
+    elapsed = time.perf_counter() - started
+    book_ms = [ms for t in threads for ms in t.book_ms]
+    search_ms = [ms for t in threads for ms in t.search_ms]
+    book_status = sum((t.book_status for t in threads), Counter())
+    search_status = sum((t.search_status for t in threads), Counter())
+    created = book_status.get("201", 0)
+    split = meter.end(
+        client_seconds=sum(t.cpu_seconds for t in threads),
+        requests=len(book_ms) + len(search_ms),
+        bookings=created,
+    )
+    server_errors = sum(n for s, n in (book_status + search_status).items() if s.startswith("5"))
+    other_4xx = sum(n for s, n in book_status.items() if s.startswith("4") and s != "409") + sum(
+        n for s, n in search_status.items() if s.startswith("4")
+    )
+    return {
+        "seconds": round(elapsed, 1),
+        "requests": len(book_ms) + len(search_ms),
+        "requests_per_second": round((len(book_ms) + len(search_ms)) / elapsed, 1),
+        "bookings_per_second": round(created / elapsed, 1),
+        "status_counts": dict(book_status),
+        "conflicts_by": dict(sum((t.conflicts for t in threads), Counter())),
+        "availability_status_counts": dict(search_status),
+        "other_4xx": other_4xx,
+        "server_errors": server_errors,
+        "client_errors": dict(sum((t.errors for t in threads), Counter())),
+        "booking_latency": summary(book_ms),
+        "availability_latency": summary(search_ms),
+        "cpu": split,
+    }
+
+
+def _mixed_phase(*, ports, tokens, manager, clinics, patients, days_for, session_type, seconds,
+                 meter, log):  # fmt: skip
+    from .dataset import TEMPLATE_SLUG
+    from .mixed import WEIGHTS, MixedClient
+
+    # Calendar feeds to poll: each client's first patient's, and one room per clinic.
+    room_feeds = {}
+    for clinic in clinics:
+        room = Room.objects.filter(clinic=clinic, name="Dosing A").first()
+        status, data, _ = _request(ports[0], "POST", f"/api/v1/rooms/{room.id}/feed/", manager, {})
+        if status == 201:
+            room_feeds[clinic.id] = urlsplit(json.loads(data)["url"]).path
+    deadline = time.monotonic() + seconds
+    threads = []
+    for i, token in enumerate(tokens):
+        clinic = clinics[i % len(clinics)]
+        feeds = [room_feeds[clinic.id]] if clinic.id in room_feeds else []
+        status, data, _ = _request(
+            ports[0], "POST", f"/api/v1/patients/{patients[i][0]}/feed/", manager, {}
+        )
+        if status == 201:
+            feeds.append(urlsplit(json.loads(data)["url"]).path)
+        threads.append(
+            MixedClient(
+                i,
+                request=request_full,
+                ports=ports[i % 2 :] + ports[: i % 2],
+                token=token,
+                clinic_id=clinic.id,
+                patients=patients[i],
+                days=days_for(clinic),
+                session_type=session_type,
+                template=TEMPLATE_SLUG,
+                feeds=feeds,
+                deadline=deadline,
+                seed=5000 + i,
+            )
+        )
+    deadline = time.monotonic() + seconds
+    for thread in threads:
+        thread.deadline = deadline
+    meter.begin()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 120)
+    elapsed = time.perf_counter() - started
+    status = {name: dict(sum((t.status[name] for t in threads), Counter())) for name in WEIGHTS}
+    requests = sum(t.requests for t in threads)
+    created = status["book"].get("201", 0)
+    server_errors = sum(n for counts in status.values() for s, n in counts.items() if s[0] == "5")
+    lost = [x for t in threads for x in t.lost_replays]
+    return {
+        "seconds": round(elapsed, 1),
+        "requests": requests,
+        "requests_per_second": round(requests / elapsed, 1),
+        "status_by_action": status,
+        "latency_by_action": {
+            name: summary([ms for t in threads for ms in t.latency[name]]) for name in WEIGHTS
+        },
+        "server_errors": server_errors,
+        "idempotent_replays": sum(t.replays for t in threads),
+        "lost_replays": len(lost),
+        "lost_replay_examples": lost[:5],
+        "client_errors": dict(sum((t.errors for t in threads), Counter())),
+        "cpu": meter.end(
+            client_seconds=sum(t.cpu_seconds for t in threads), requests=requests, bookings=created
+        ),
+    }
+
+
+def load_run(
+    *, url: str, info: dict, seconds: float, clients: int, phases=PHASES, log=print
+) -> dict:
     if connection.vendor != "postgresql":
         raise SystemExit("The load test runs on PostgreSQL only.")
     clinics = list(Clinic.objects.filter(id__in=info["clinics"]).order_by("id"))
     session_type = SessionType.objects.get(clinic=None, slug="spravato-session").id
     tokens = [Token.objects.get(user__username=f"bench-load-{i % 8}").key for i in range(clients)]
+    manager = Token.objects.get(user__username="bench-manager").key
     pairs = max(1, clients // 2)
     # Days after the in-process cases' windows and inside the dataset (an empty calendar
     # would flatter the figures). The two clients of a pair share clinic and days; pairs on
-    # the same clinic take turns through its days.
+    # the same clinic take turns through its days. The mixed workload and the floor take
+    # later days, so each phase meets the dataset's calendar, not another phase's bookings.
     today = timezone.now().astimezone(clinics[0].zone).date()
-    first = today + timedelta(days=70)
     last = date.fromisoformat(info["last_day"])
+    first = today + timedelta(days=70)
+    if (last - first).days < 20:  # a small dataset: its own few future days
+        first = today + timedelta(days=1)
+    open_days = {c.id: [d for d in iter_open_days(c, first, 400) if d <= last] for c in clinics}
     days_by_pair = {}
     for pair in range(pairs):
         clinic = clinics[pair % len(clinics)]
         sharing = [p for p in range(pairs) if p % len(clinics) == pair % len(clinics)]
-        days = [d for d in iter_open_days(clinic, first, 400) if d <= last]
+        days = open_days[clinic.id][: max(1, len(open_days[clinic.id]) // 2)]
         days_by_pair[pair] = days[sharing.index(pair) :: len(sharing)]
+
+    def later_days(clinic):
+        days = open_days[clinic.id]
+        return days[len(days) // 2 :] or days
+
     per_client = int(MAX_REQUESTS_PER_CLIENT / 2) + 10
     patients = {
         i: _patients(clinics[(i % pairs) % len(clinics)], per_client) for i in range(clients)
     }
+    mixed_patients = {i: _patients(clinics[i % len(clinics)], 400) for i in range(clients)}
     hold_mark = Hold.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    result: dict = {
+        "servers": SERVERS,
+        "workers_per_server": WORKERS,
+        "clients": clients,
+        "phases": list(phases),
+        "cpu_measured": cpu.available(),
+    }
+
+    if "floor" in phases:
+        log(f"  floor: {clients} clients on bare SQL for {seconds:.0f} s ...")
+        floor_patients = _patients(clinics[0], clients)
+        result["floor"] = floor_run(
+            url=url,
+            clinics=clinics,
+            days_for=lambda clinic: open_days[clinic.id],
+            clients=clients,
+            seconds=seconds,
+            patients=floor_patients,
+            log=log,
+        )
     connection.close()  # the servers' connections only, while they run
 
     processes, ports, logs = _servers_start(url, log)
+    monitor = _monitor(url)
     try:
         _wait_ready(ports, tokens[0], processes)
         # Every worker imports its views on first use: warm them all up, untimed.
         for port in ports:
             for _ in range(4 * WORKERS):
                 _request(port, "GET", "/api/v1/clinics/", tokens[0])
-        log(f"  {clients} clients for {seconds:.0f} s, alternating between ports {ports} ...")
-        deadline = time.monotonic() + seconds
-        threads = [
-            Client(
-                i,
-                ports=ports[i % 2 :] + ports[: i % 2],
-                token=tokens[i],
-                patients=patients[i],
-                days=days_by_pair[i % pairs],
-                session_type=session_type,
-                deadline=deadline,
-                seed=1000 + i,
+        with monitor.cursor() as cursor:
+            meter = cpu.Meter(
+                leaders=[p.pid for p in processes],
+                backend_pids=lambda: cpu.database_backends(cursor),
             )
-            for i in range(clients)
-        ]
-        cpu_before, own_before = _cpu_times(), resource.getrusage(resource.RUSAGE_SELF)
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=seconds + 120)
-        elapsed = time.perf_counter() - started
-        cpu_after, own_after = _cpu_times(), resource.getrusage(resource.RUSAGE_SELF)
+            if "book" in phases:
+                log(f"  book: {clients} clients for {seconds:.0f} s, ports {ports} ...")
+                result["book"] = _book_phase(
+                    ports=ports,
+                    tokens=tokens,
+                    patients=patients,
+                    days_by_pair=days_by_pair,
+                    pairs=pairs,
+                    session_type=session_type,
+                    seconds=seconds,
+                    meter=meter,
+                )
+                book = result["book"]
+                log(
+                    f"  book: {book['status_counts'].get('201', 0)} bookings in "
+                    f"{book['seconds']:.1f} s = {book['bookings_per_second']}/s; "
+                    f"POST statuses {book['status_counts']}; 5xx {book['server_errors']}"
+                )
+            if "mixed" in phases:
+                log(f"  mixed: {clients} clients for {seconds:.0f} s ...")
+                result["mixed"] = _mixed_phase(
+                    ports=ports,
+                    tokens=tokens,
+                    manager=manager,
+                    clinics=clinics,
+                    patients=mixed_patients,
+                    days_for=later_days,
+                    session_type=session_type,
+                    seconds=seconds,
+                    meter=meter,
+                    log=log,
+                )
+                mixed = result["mixed"]
+                log(
+                    f"  mixed: {mixed['requests']} requests in {mixed['seconds']:.1f} s; "
+                    f"statuses {mixed['status_by_action']}; 5xx {mixed['server_errors']}; "
+                    f"replays {mixed['idempotent_replays']}, lost {mixed['lost_replays']}"
+                )
     finally:
+        monitor.close()
         _servers_stop(processes)
         log("  servers stopped")
 
-    book_ms = [ms for t in threads for ms in t.book_ms]
-    search_ms = [ms for t in threads for ms in t.search_ms]
-    book_status = sum((t.book_status for t in threads), Counter())
-    search_status = sum((t.search_status for t in threads), Counter())
-    errors = sum((t.errors for t in threads), Counter())
-    conflicts = sum((t.conflicts for t in threads), Counter())
-    server_errors = sum(n for s, n in (book_status + search_status).items() if s.startswith("5"))
-    other_4xx = sum(n for s, n in book_status.items() if s.startswith("4") and s != "409") + sum(
-        n for s, n in search_status.items() if s.startswith("4")
+    result["tracebacks_in_server_logs"] = sum(
+        path.read_text(errors="replace").count("Traceback") for path in logs
     )
-    tracebacks = sum(path.read_text(errors="replace").count("Traceback") for path in logs)
-    found = overlaps(hold_mark)
-    busy = None
-    if cpu_before and cpu_after:
-        busy = (cpu_after[0] - cpu_before[0]) / max(1e-9, cpu_after[1] - cpu_before[1])
-    own = (own_after.ru_utime + own_after.ru_stime) - (own_before.ru_utime + own_before.ru_stime)
-    cores = os.cpu_count() or 1
-    created = book_status.get("201", 0)
-    result = {
-        "servers": SERVERS,
-        "workers_per_server": WORKERS,
-        "clients": clients,
-        "seconds": round(elapsed, 1),
-        "requests": len(book_ms) + len(search_ms),
-        "requests_per_second": round((len(book_ms) + len(search_ms)) / elapsed, 1),
-        "bookings_per_second": round(created / elapsed, 1),
-        "status_counts": dict(book_status),
-        "conflicts_by": dict(conflicts),
-        "availability_status_counts": dict(search_status),
-        "other_4xx": other_4xx,
-        "server_errors": server_errors,
-        "client_errors": dict(errors),
-        "tracebacks_in_server_logs": tracebacks,
-        "booking_latency": summary(book_ms),
-        "availability_latency": summary(search_ms),
-        "overlaps": found,
-        "cpu_busy_share": None if busy is None else round(busy, 3),
-        "client_cpu_share": round(own / (elapsed * cores), 3),
-        "ok": server_errors == 0 and not errors and found == {"seat": 0, "staff": 0},
-    }
+    result["overlaps"] = overlaps(hold_mark)
+    book = result.get("book")
+    if book:
+        # The original workload's figures stay at the top level (the report's load table).
+        result.update({k: v for k, v in book.items() if k not in ("cpu",)})
+    if book and result.get("floor"):
+        floor_rate = result["floor"]["bookings_per_second"]
+        result["ratio_to_floor"] = (
+            round(book["bookings_per_second"] / floor_rate, 3) if floor_rate else None
+        )
+    server_errors = sum(result.get(p, {}).get("server_errors", 0) for p in ("book", "mixed"))
+    result["server_errors_all"] = server_errors
+    result["ok"] = (
+        server_errors == 0
+        and result["overlaps"] == {"seat": 0, "staff": 0}
+        and result.get("mixed", {}).get("lost_replays", 0) == 0
+        and not result.get("floor", {}).get("errors")
+    )
     log(
-        f"  {created} bookings in {elapsed:.1f} s = {result['bookings_per_second']}/s; "
-        f"POST statuses {dict(book_status)}; 5xx {server_errors}; overlaps {found}"
+        f"  overlapping holds {result['overlaps']}; 5xx {server_errors}; "
+        f"tracebacks {result['tracebacks_in_server_logs']}; ok {result['ok']}"
     )
     return result

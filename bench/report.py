@@ -162,6 +162,8 @@ LOAD_HEADER = [
 
 
 def load_rows(load: dict) -> list[list[str]]:
+    if "booking_latency" not in load:
+        return []
     book, search = load["booking_latency"], load["availability_latency"]
     return [
         [
@@ -181,6 +183,200 @@ def load_rows(load: dict) -> list[list[str]]:
             str(load["overlaps"]["seat"] + load["overlaps"]["staff"]),
         ]
     ]
+
+
+CPU_HEADER = [
+    "phase", "seconds", "requests/s", "bookings/s", "vs floor",
+    "CPU ms/request: app servers", "database", "clients", "others on the machine",
+    "app server CPU ms/booking",
+]  # fmt: skip
+
+
+def _num(value, digits=1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def cpu_rows(load: dict) -> list[list[str]]:
+    """The floor, the booking load and the mixed load: throughput and the CPU split."""
+    rows = []
+    floor_rate = (load.get("floor") or {}).get("bookings_per_second")
+    for phase, title in (
+        ("floor", "floor: bare SQL bookings"),
+        ("book", "app: search + book"),
+        ("mixed", "app: mixed workload"),
+    ):
+        data = load.get(phase)
+        if not data:
+            continue
+        per_request = data["cpu"]["ms_per_request"]
+        rate = data.get("bookings_per_second")
+        requests = rate if phase == "floor" else data.get("requests_per_second")
+        ratio = None
+        if phase == "book" and floor_rate and rate is not None:
+            ratio = rate / floor_rate
+        rows.append(
+            [
+                title,
+                f"{data['seconds']:.0f}",
+                _num(requests),
+                _num(rate),
+                "" if ratio is None else f"{ratio:.3f}",
+                _num(per_request["servers"], 2) if phase != "floor" else "-",
+                _num(per_request["database"], 2),
+                _num(per_request["clients"], 2),
+                _num(per_request["others"], 2),
+                _num(data["cpu"]["ms_per_booking"]["servers"], 2) if phase != "floor" else "-",
+            ]
+        )
+    return rows
+
+
+MIXED_HEADER = ["action", "requests", "statuses", "p50 ms", "p95 ms"]
+
+
+def mixed_rows(load: dict) -> list[list[str]]:
+    mixed = load.get("mixed")
+    if not mixed:
+        return []
+    rows = []
+    for action, statuses in mixed["status_by_action"].items():
+        latency = mixed["latency_by_action"][action]
+        rows.append(
+            [
+                action,
+                str(sum(statuses.values())),
+                " ".join(f"{k}:{v}" for k, v in sorted(statuses.items())),
+                _ms(latency["median_ms"]),
+                _ms(latency["p95_ms"]),
+            ]
+        )
+    return rows
+
+
+def mixed_summary(load: dict) -> str:
+    mixed = load.get("mixed") or {}
+    overlaps = load.get("overlaps") or {}
+    return (
+        f"5xx: {load.get('server_errors_all', '-')}; overlapping holds: "
+        f"{sum(overlaps.values()) if overlaps else '-'}; idempotent replays: "
+        f"{mixed.get('idempotent_replays', '-')}, lost: {mixed.get('lost_replays', '-')}; "
+        f"tracebacks in server logs: {load.get('tracebacks_in_server_logs', '-')}"
+    )
+
+
+# --- the targets of the "close to the floor" issue ----------------------------------------
+
+TARGETS_HEADER = ["figure", "size", "db", "measured", "target", "meets"]
+
+
+def _case(run: dict, name: str) -> dict | None:
+    return next((c for c in run.get("cases", []) if c["name"] == name), None)
+
+
+def _verdict(ok: bool | None) -> str:
+    return "" if ok is None else ("yes" if ok else "NO")
+
+
+def targets_rows(runs: list[dict], load: dict | None, baseline: dict | None) -> list[list[str]]:
+    """Every ratio of the issue's targets table, beside its target.
+
+    ``baseline`` is a results file measured on the code before the work (same machine):
+    the "half of today's" and "a third of today's" targets compare against it.
+    """
+    rows = []
+    base_runs = {(r["size"], r["db"]): r for r in (baseline or {}).get("runs", [])}
+    for run in sorted(runs, key=lambda r: (_size_key(r["size"]), r["db"] != "postgresql")):
+        size, db = run["size"], "SQLite" if run["db"] == "sqlite" else "PostgreSQL"
+        for name, title, limit in (
+            ("booking", "booking / its floor", 4),
+            ("availability", "availability 4 weeks / its floor", 5),
+        ):
+            case = _case(run, name)
+            if case and case.get("ratio") is not None:
+                ratio = case["ratio"]
+                rows.append(
+                    [title, size, db, f"{ratio:.2f}", f"<= {limit}", _verdict(ratio <= limit)]
+                )
+        plan = _case(run, "plan_preview_book")
+        base = _case(base_runs.get((run["size"], run["db"]), {}), "plan_preview_book")
+        if plan and plan.get("median_ms") is not None:
+            before = base.get("median_ms") if base else None
+            rows.append(
+                [
+                    "14-session course, preview + book (ms)",
+                    size,
+                    db,
+                    _ms(plan["median_ms"]) + ("" if before is None else f" (before {_ms(before)})"),
+                    "<= half of before" + ("" if before is None else f" ({_ms(before / 2)})"),
+                    _verdict(None if before is None else plan["median_ms"] <= before / 2),
+                ]
+            )
+        patient_304, room_304 = _case(run, "feed_304"), _case(run, "room_feed_304")
+        if patient_304 and room_304 and patient_304.get("median_ms") and room_304.get("median_ms"):
+            ratio = room_304["median_ms"] / patient_304["median_ms"]
+            rows.append(
+                [
+                    "304: room feed (~5,000 events) / patient feed (40)",
+                    size,
+                    db,
+                    f"{ratio:.2f} ({_ms(room_304['median_ms'])} / "
+                    f"{_ms(patient_304['median_ms'])} ms)",
+                    "flat: <= 1.5",
+                    _verdict(ratio <= 1.5),
+                ]
+            )
+    if load and load.get("book"):
+        size, book = load.get("size", ""), load["book"]
+        base_load = (baseline or {}).get("load") or {}
+        base_book = base_load.get("book") or {}
+        ratio = load.get("ratio_to_floor")
+        if ratio is not None:
+            rows.append(
+                ["load: app bookings/s / bare-SQL bookings/s", size, "PostgreSQL",
+                 f"{ratio:.3f}", ">= 0.2", _verdict(ratio >= 0.2)]
+            )  # fmt: skip
+        before = base_book.get("bookings_per_second")
+        rows.append(
+            [
+                "load: app bookings/s",
+                size,
+                "PostgreSQL",
+                f"{book['bookings_per_second']:.1f}"
+                + ("" if before is None else f" (before {before:.1f})"),
+                ">= 3x before" + ("" if before is None else f" ({3 * before:.1f})"),
+                _verdict(None if before is None else book["bookings_per_second"] >= 3 * before),
+            ]
+        )
+        errors = load.get("server_errors_all", book.get("server_errors"))
+        overlaps = sum((load.get("overlaps") or {}).values())
+        rows.append(
+            ["load: 5xx and overlapping holds", size, "PostgreSQL",
+             f"{errors} and {overlaps}", "0 and 0", _verdict(errors == 0 and overlaps == 0)]
+        )  # fmt: skip
+        cpu_now = book["cpu"]["ms_per_request"]["servers"]
+        cpu_before = (base_book.get("cpu") or {}).get("ms_per_request", {}).get("servers")
+        if cpu_now is not None:
+            rows.append(
+                [
+                    "load: app server CPU ms per request",
+                    size,
+                    "PostgreSQL",
+                    f"{cpu_now:.1f}"
+                    + ("" if cpu_before is None else f" (before {cpu_before:.1f})"),
+                    "<= a third of before"
+                    + ("" if cpu_before is None else f" ({cpu_before / 3:.1f})"),
+                    _verdict(None if cpu_before is None else cpu_now <= cpu_before / 3),
+                ]
+            )
+    return rows
+
+
+def baseline_line(baseline: dict | None) -> str:
+    if not baseline:
+        return "no before figures given (--baseline)"
+    code = (baseline.get("runs") or [{}])[0].get("code") or {}
+    commit = code.get("commit") or (baseline.get("load") or {}).get("commit") or "?"
+    return f"before = commit {commit}, measured {baseline.get('generated_at', '?')}"
 
 
 def text_table(header: list[str], rows: list[list[str]]) -> str:
@@ -210,7 +406,7 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(out)
 
 
-def markdown(results: dict, main_sizes: list[str]) -> str:
+def markdown(results: dict, main_sizes: list[str], baseline: dict | None = None) -> str:
     runs = results["runs"]
     parts = [machine_line(results["machine"]), ""]
     main = [r for r in runs if r["size"] in main_sizes and r.get("cases")]
@@ -222,11 +418,37 @@ def markdown(results: dict, main_sizes: list[str]) -> str:
         parts += [markdown_table(header, rows), ""]
     if results.get("load"):
         load = results["load"]
+        if load_rows(load):
+            parts += [
+                f"Throughput on PostgreSQL ({load['size']} dataset), two gunicorn instances "
+                "against one database, clients on loopback:",
+                "",
+                markdown_table(LOAD_HEADER, load_rows(load)),
+                "",
+            ]
+        if cpu_rows(load):
+            parts += [
+                "The floor (the same clients running the bare booking transaction against "
+                "PostgreSQL), and where the CPU went (milliseconds of CPU per request):",
+                "",
+                markdown_table(CPU_HEADER, cpu_rows(load)),
+                "",
+            ]
+        if mixed_rows(load):
+            parts += [
+                "Mixed workload: " + mixed_summary(load),
+                "",
+                markdown_table(MIXED_HEADER, mixed_rows(load)),
+                "",
+            ]
+    targets = targets_rows(main, results.get("load"), results.get("baseline"))
+    if targets:
         parts += [
-            f"Throughput on PostgreSQL ({load['size']} dataset), two gunicorn instances against "
-            "one database, clients on loopback:",
+            'Targets (ratios measured in one run; "before" is '
+            + (results.get("baseline") or {}).get("label", "not given")
+            + "):",
             "",
-            markdown_table(LOAD_HEADER, load_rows(load)),
+            markdown_table(TARGETS_HEADER, targets),
             "",
         ]
     return "\n".join(parts)

@@ -33,6 +33,7 @@ def _args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--load-seconds", type=float, default=60)
     parser.add_argument("--load-clients", type=int, default=8)
     parser.add_argument("--base-url", default="")
+    parser.add_argument("--load-phases", default="floor,book,mixed")
     parser.add_argument("--quiet-wait", type=float, default=0)
     parser.add_argument("--build-only", action="store_true")
     return parser.parse_args(argv)
@@ -124,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
                 info=info,
                 seconds=args.load_seconds,
                 clients=args.load_clients,
+                phases=[p for p in args.load_phases.split(",") if p],
                 log=_log,
             )
         else:

@@ -23,6 +23,7 @@ from backend.plans.models import (
     PlanTemplate,
     TreatmentPlan,
 )
+from backend.scheduling.authorizations.models import Authorization
 from backend.scheduling.booking.models import (
     Appointment,
     AppointmentEvent,
@@ -41,6 +42,7 @@ from backend.scheduling.resources.choices import (
     SeatKind,
     StaffRole,
 )
+from backend.scheduling.resources.config import clinic_config_touch
 from backend.scheduling.resources.models import (
     AccessSource,
     Clinic,
@@ -53,8 +55,10 @@ from backend.scheduling.resources.models import (
     Seat,
     SessionType,
     Staff,
+    StaffAbsence,
     WorkingHours,
 )
+from backend.scheduling.waitlist.models import WaitlistEntry, WaitlistEvent
 
 WEEKDAYS = range(5)  # Monday to Friday
 OPENS = dt.time(8, 0)
@@ -63,9 +67,11 @@ CLOSES = dt.time(18, 0)
 
 def add_opening_hours(clinic, weekdays=WEEKDAYS, opens=OPENS, closes=CLOSES):
     """Opens ``clinic`` on ``weekdays`` (Monday = 0) from ``opens`` to ``closes``."""
-    return OpeningHours.objects.bulk_create(
+    rows = OpeningHours.objects.bulk_create(
         OpeningHours(clinic=clinic, weekday=day, opens=opens, closes=closes) for day in weekdays
     )
+    clinic_config_touch(clinic.id)  # bulk_create sends no signal
+    return rows
 
 
 class UserFactory(DjangoModelFactory):
@@ -199,6 +205,18 @@ class WorkingHoursFactory(DjangoModelFactory):
     weekday = 0
     starts = dt.time(9, 0)
     ends = dt.time(17, 0)
+
+
+class StaffAbsenceFactory(DjangoModelFactory):
+    """A morning off for a staff member (the kind defaults to an absence)."""
+
+    class Meta:
+        model = StaffAbsence
+
+    staff = factory.SubFactory(StaffFactory)
+    start = factory.LazyFunction(lambda: timezone.now().replace(microsecond=0))
+    end = factory.LazyAttribute(lambda o: o.start + dt.timedelta(hours=4))
+    reason = "Sick"
 
 
 class PatientFactory(DjangoModelFactory):
@@ -457,3 +475,41 @@ class OutboxEventFactory(DjangoModelFactory):
         }
     )
     created_at = factory.LazyFunction(timezone.now)
+
+
+class AuthorizationFactory(DjangoModelFactory):
+    """A payer's authorization for eight sessions over three months of the patient's clinic."""
+
+    class Meta:
+        model = Authorization
+
+    patient = factory.SubFactory(PatientFactory)
+    clinic = factory.LazyAttribute(lambda o: o.patient.clinic)
+    payer = "Acme Health"
+    number = factory.Sequence(lambda n: f"PA-{n:05d}")
+    units = 8
+    start_date = factory.LazyFunction(lambda: timezone.localdate())
+    end_date = factory.LazyAttribute(lambda o: o.start_date + dt.timedelta(days=90))
+
+
+class WaitlistEntryFactory(DjangoModelFactory):
+    """A waiting entry for a week of May 2026 (no offer)."""
+
+    class Meta:
+        model = WaitlistEntry
+
+    clinic = factory.SubFactory(ClinicFactory)
+    patient = factory.SubFactory(PatientFactory, clinic=factory.SelfAttribute("..clinic"))
+    session_type = factory.SubFactory(SessionTypeFactory, clinic=factory.SelfAttribute("..clinic"))
+    date_from = dt.date(2026, 5, 4)
+    date_to = dt.date(2026, 5, 8)
+    created_at = dt.datetime(2026, 5, 1, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+
+
+class WaitlistEventFactory(DjangoModelFactory):
+    class Meta:
+        model = WaitlistEvent
+
+    entry = factory.SubFactory(WaitlistEntryFactory)
+    at = dt.datetime(2026, 5, 1, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+    action = "created"

@@ -19,8 +19,10 @@ from rest_framework.test import APIClient
 from backend.common.roles import Role
 from backend.interop.webhooks.models import WebhookDelivery
 from backend.plans.models import TreatmentPlan
+from backend.scheduling.authorizations.services import authorization_create
 from backend.scheduling.booking.models import Appointment
-from backend.scheduling.resources.models import Patient, Room
+from backend.scheduling.resources.models import Patient, Room, StaffAbsence
+from backend.scheduling.waitlist.services import waitlist_entry_create
 from tests.factories import (
     ClinicFactory,
     FeedTokenFactory,
@@ -60,7 +62,30 @@ def clinic_a() -> ClinicA:
         retry_until=timezone.now(),
     )
     colleague = UserFactory(memberships=[(world.clinic, Role.FRONT_DESK)])
+    absence = StaffAbsence.objects.create(
+        staff=world.nurse, start=world.at(8), end=world.at(12), reason="Dentist"
+    )
+    authorization = authorization_create(
+        actor=None,
+        patient=world.patient,
+        payer="Acme",
+        number="PA-A",
+        session_types=[world.spravato],
+        units=4,
+        start_date=world.day,
+        end_date=world.day,
+    )
+    waiting = waitlist_entry_create(
+        actor=None,
+        patient=world.patient,
+        session_type=world.spravato,
+        date_from=world.day,
+        date_to=world.day,
+        now=timezone.now(),
+    )
     ids = {
+        "waitlist": waiting.id,
+        "authorizations": authorization.id,
         "accounts": colleague.id,
         "clinics": world.clinic.id,
         "rooms": world.dosing_room.id,
@@ -74,6 +99,7 @@ def clinic_a() -> ClinicA:
         "plans": plan.id,
         "webhooks": webhook.id,
         "delivery_id": delivery.id,
+        "absence_id": absence.id,
     }
     return ClinicA(ids=ids, names=[p.full_name for p in world.patients])
 
@@ -143,6 +169,7 @@ NOT_CLINIC_DATA = {"", "me/", "auth/token/"}
 
 def written() -> tuple[int, ...]:
     return (
+        StaffAbsence.objects.count(),
         Patient.objects.count(),
         Appointment.objects.count(),
         TreatmentPlan.objects.count(),
@@ -223,6 +250,27 @@ def test_every_api_route_hides_another_clinics_objects(clinic_a, intruder):
             lambda a: {"clinic": a["clinics"], "slug": "x", "name": "X", "in_room_minutes": 30},
         ),
         ("plan-templates/", lambda a: {"clinic": a["clinics"], "slug": "x", "name": "X"}),
+        (
+            "waitlist/",
+            lambda a: {
+                "patient": a["patients"],
+                "session_type": a["session-types"],
+                "date_from": "2030-01-07",
+                "date_to": "2030-01-08",
+            },
+        ),
+        (
+            "authorizations/",
+            lambda a: {
+                "patient": a["patients"],
+                "payer": "Acme",
+                "number": "X",
+                "session_types": [a["session-types"]],
+                "units": 3,
+                "start_date": "2030-01-07",
+                "end_date": "2030-02-07",
+            },
+        ),
     ],
     ids=lambda value: value if isinstance(value, str) else "",
 )
@@ -258,6 +306,9 @@ CONSOLE_OBJECTS = {
     "patients": "patients",
     "courses": "plans",
     "appointments": "appointments",
+    "staff": "staff",
+    "absences": "absence_id",
+    "waitlist": "waitlist",
 }
 CONSOLE_STEPS = {"step": "check-in"}
 

@@ -40,6 +40,10 @@ REPORT_ROLES = MANAGER_ONLY
 # Staff accounts: creating them, changing their roles, deactivating them (in the clinics the
 # caller manages).
 ACCOUNT_ROLES = MANAGER_ONLY
+# Recording staff absences and extra shifts, and fixing the appointments they hit.
+ABSENCE_ROLES = (Role.FRONT_DESK, Role.MANAGER)
+# Clinic set-up in the console: hours, closures, rooms, seats, staff and their hours.
+SETUP_ROLES = MANAGER_ONLY
 
 # The console's action names -> the roles that may take them.
 ACTION_ROLES: dict[str, tuple[str, ...]] = {
@@ -49,5 +53,8 @@ ACTION_ROLES: dict[str, tuple[str, ...]] = {
     "patient_feed": PATIENT_FEED_ROLES,
     "utilization": REPORT_ROLES,
     "accounts": ACCOUNT_ROLES,
+    "absences": ABSENCE_ROLES,
+    "setup": SETUP_ROLES,
+    "patient_edit": BOOKING_ROLES,
     **DAY_ACTION_ROLES,
 }

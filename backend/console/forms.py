@@ -8,8 +8,10 @@ from django.db.models import Q
 
 from backend.console.site import LOCAL_INPUT_FORMAT, local_input, parse_local_input
 from backend.plans.models import PlanTemplate
-from backend.scheduling.resources.choices import Weekday
-from backend.scheduling.resources.models import Clinic, Patient, Staff
+from backend.scheduling.resources.choices import AbsenceKind, Weekday
+from backend.scheduling.resources.models import Clinic, Patient, Seat, SessionType, Staff
+from backend.scheduling.resources.phones import phone_display, phone_e164
+from backend.scheduling.resources.serializers import PATIENT_PAST_DATES, patient_rule_errors
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -43,15 +45,6 @@ class LocalDateTimeField(forms.Field):
         if parsed is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return parsed
-
-
-class PatientSearchForm(forms.Form):
-    q = forms.CharField(
-        label="Name",
-        required=False,
-        max_length=120,
-        widget=forms.TextInput(attrs={"placeholder": "First, last, or 'last, first'"}),
-    )
 
 
 def patient_label(patient: Patient) -> str:
@@ -181,3 +174,177 @@ class DischargeForm(forms.Form):
     notes = forms.CharField(
         max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class AbsenceForm(forms.Form):
+    """Time off or an extra shift: whole days (first and last date) or a span of hours."""
+
+    kind = forms.ChoiceField(choices=AbsenceKind.choices, label="What")
+    first_day = forms.DateField(
+        required=False,
+        label="First day",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="For whole days: the first and last day away (both included).",
+    )
+    last_day = forms.DateField(
+        required=False, label="Last day", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    start = LocalDateTimeField(
+        zone=None, required=False, label="From", help_text="For part of a day, or a shift."
+    )
+    end = LocalDateTimeField(zone=None, required=False, label="Until")
+    reason = forms.CharField(max_length=200, required=False, label="Reason")
+
+    def __init__(self, *args, zone, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["start"].zone = zone
+        self.fields["end"].zone = zone
+
+    def clean(self):
+        data = super().clean()
+        days = data.get("first_day"), data.get("last_day")
+        times = data.get("start"), data.get("end")
+        if any(days) and any(times):
+            self.add_error("start", "Give whole days or a span of hours, not both.")
+        elif any(days):
+            if not all(days):
+                missing = "last_day" if days[0] else "first_day"
+                self.add_error(missing, "Give both the first and the last day.")
+            elif days[1] < days[0]:
+                self.add_error("last_day", "The last day is before the first.")
+        elif any(times):
+            if not all(times):
+                self.add_error("end" if times[0] else "start", "Give both the start and the end.")
+            elif times[1] <= times[0]:
+                self.add_error("end", "The end must be after the start.")
+        elif not self.errors:
+            self.add_error("first_day", "Give the days away, or the hours.")
+        return data
+
+
+class PatientForm(forms.ModelForm):
+    """Register or edit a patient, with the API's rules: E.164 phones, eligibility dates.
+
+    ``save_anyway`` is shown only once a possible duplicate (same name and date of birth)
+    has been put in front of the user.
+    """
+
+    save_anyway = forms.BooleanField(
+        required=False,
+        label="This is a different person: save anyway",
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "phone",
+            "email",
+            "email_consent",
+            "sms_consent",
+            "escort_name",
+            "escort_phone",
+            "screening_status",
+            "screening_date",
+            "rems_enrolled_on",
+        ]
+        labels = {
+            "email_consent": "May be emailed reminders and messages",
+            "sms_consent": "Agreed to text messages (SMS)",
+            "rems_enrolled_on": "REMS enrollment date",
+            "escort_name": "Escort name",
+            "escort_phone": "Escort phone",
+        }
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "screening_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "rems_enrolled_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            "escort_phone": forms.TextInput(attrs={"type": "tel"}),
+        }
+
+    def __init__(self, *args, clinic: Clinic, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.clinic = clinic
+        self.instance.clinic = clinic
+        self.fields["phone"].help_text = "Any usual spelling; stored as +1 212 555 0142."
+        if self.instance.pk and self.instance.phone:
+            self.initial.setdefault("phone", phone_display(self.instance.phone))
+        if self.instance.pk and self.instance.escort_phone:
+            self.initial.setdefault("escort_phone", phone_display(self.instance.escort_phone))
+
+    def _phone(self, name: str) -> str:
+        try:
+            return phone_e164(self.cleaned_data.get(name, ""))
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def clean_phone(self) -> str:
+        return self._phone("phone")
+
+    def clean_escort_phone(self) -> str:
+        return self._phone("escort_phone")
+
+    def clean(self):
+        data = super().clean()
+        changed = [name for name in PATIENT_PAST_DATES if name in self.changed_data]
+        errors = patient_rule_errors(
+            clinic=self.clinic,
+            screening_status=data.get("screening_status"),
+            screening_date=data.get("screening_date"),
+            new_dates={name: data.get(name) for name in changed},
+        )
+        for name, messages in errors.items():
+            for message in messages:
+                self.add_error(name, message)
+        return data
+
+
+class PatientLookupForm(forms.Form):
+    q = forms.CharField(
+        label="Find a patient",
+        required=False,
+        max_length=120,
+        help_text="A name, a date of birth (YYYY-MM-DD) or a phone number.",
+    )
+    inactive = forms.BooleanField(required=False, label="Include inactive patients")
+
+
+class VisitForm(forms.Form):
+    """A one-off visit: who, what, when (a start offered by availability, or typed), and
+    who brings them home. Booking rules are the booking service's."""
+
+    patient = PatientChoiceField(queryset=Patient.objects.none(), empty_label="Choose a patient")
+    session_type = forms.ModelChoiceField(
+        queryset=SessionType.objects.none(), empty_label="Choose a session type", label="Session"
+    )
+    start = LocalDateTimeField(zone=None, label="Start", required=False)
+    seat = forms.ModelChoiceField(
+        queryset=Seat.objects.none(), required=False, empty_label="Any free seat", label="Seat"
+    )
+    staff = forms.ModelChoiceField(
+        queryset=Staff.objects.none(), required=False, empty_label="Any free staff member"
+    )
+    escort_name = forms.CharField(max_length=160, required=False, label="Escort name")
+    escort_phone = forms.CharField(max_length=40, required=False, label="Escort phone")
+
+    def __init__(self, *args, clinic: Clinic, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.clinic = clinic
+        self.fields["start"].zone = clinic.zone
+        self.fields["patient"].queryset = Patient.objects.filter(clinic=clinic, active=True)
+        self.fields["session_type"].queryset = SessionType.objects.filter(
+            Q(clinic=None) | Q(clinic=clinic), active=True
+        ).order_by("name")
+        self.fields["seat"].queryset = Seat.objects.filter(
+            room__clinic=clinic, active=True, room__active=True
+        ).select_related("room")
+        self.fields["staff"].queryset = Staff.objects.filter(clinic=clinic, active=True)
+
+    def clean_escort_phone(self) -> str:
+        try:
+            return phone_e164(self.cleaned_data.get("escort_phone", ""))
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 from backend.console.site import local_input
 from backend.plans.services.plans import PlanPreview
+from backend.scheduling.absences.services import STAFF_AWAY
 from backend.scheduling.booking.models import AppointmentStatus
 from backend.scheduling.day import rules
 from backend.scheduling.day.services import BoardEntry
@@ -218,6 +219,7 @@ FLAG_LABELS = {
     rules.FLAG_RECOVERY_OVERRUN: "Recovery overrun",
     rules.FLAG_DISCHARGE_DUE: "Discharge due",
     rules.FLAG_RIDE_UNCONFIRMED: "Ride unconfirmed",
+    STAFF_AWAY: "Staff away: needs attention",
 }
 
 

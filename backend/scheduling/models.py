@@ -6,6 +6,7 @@ tables and migrations) because they live inside this app's package. Code imports
 from its topic, not from here.
 """
 
+from backend.scheduling.authorizations.models import Authorization
 from backend.scheduling.booking.models import Appointment, AppointmentEvent, Hold, IdempotencyKey
 from backend.scheduling.day.models import Discharge, ReminderSent, RemsForm, RideConfirmation
 from backend.scheduling.feeds.models import FeedToken
@@ -19,12 +20,15 @@ from backend.scheduling.resources.models import (
     Seat,
     SessionType,
     Staff,
+    StaffAbsence,
     WorkingHours,
 )
+from backend.scheduling.waitlist.models import WaitlistEntry, WaitlistEvent
 
 __all__ = [
     "Appointment",
     "AppointmentEvent",
+    "Authorization",
     "Clinic",
     "Closure",
     "Discharge",
@@ -41,5 +45,8 @@ __all__ = [
     "Seat",
     "SessionType",
     "Staff",
+    "StaffAbsence",
+    "WaitlistEntry",
+    "WaitlistEvent",
     "WorkingHours",
 ]

@@ -10,4 +10,6 @@ urlpatterns = [
     path("", include("backend.scheduling.reports.urls")),
     path("", include("backend.scheduling.auth.urls")),
     path("", include("backend.scheduling.accounts.urls")),
+    path("", include("backend.scheduling.absences.urls")),
+    path("", include("backend.scheduling.authorizations.urls")),
 ]

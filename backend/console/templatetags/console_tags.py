@@ -4,7 +4,16 @@ from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from backend.scheduling.resources.phones import phone_display
+
 register = template.Library()
+
+
+@register.filter
+def phone(value):
+    """An E.164 number as people read it."""
+    return phone_display(value or "")
+
 
 CHANGE_FORMAT = "D j M Y, H:i"
 

@@ -37,6 +37,7 @@ from backend.scheduling.day.services import (
 )
 from backend.scheduling.resources.access_log import request_access_record
 from backend.scheduling.resources.models import Room, Staff
+from backend.scheduling.waitlist.services import waitlist_matches
 
 # URL slug -> (step name in the role rules, service, what the message says happened).
 STEPS = {
@@ -151,6 +152,9 @@ def appointment_page(
         or EscortForm(initial={"name": appointment.escort_name, "phone": appointment.escort_phone}),
         "moves": moves,
         "conflict": conflict,
+        "waitlist_matches": waitlist_matches(appointment)
+        if appointment.status == "cancelled" and appointment.start > now
+        else [],
         "ics_url": reverse("appointment-ics", args=[appointment.pk]),
         "back": _detail_url(appointment),
     }

@@ -1,5 +1,6 @@
 """The day board: one clinic-local day by state, with the steps each role may take."""
 
+from dataclasses import replace
 from datetime import date
 
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +11,7 @@ from backend.console.access import staff_required
 from backend.console.presenters import board_lanes
 from backend.console.roles import permissions_of
 from backend.console.site import clinic_today, current_clinic, page
+from backend.scheduling.absences.services import STAFF_AWAY, staff_away_ids
 from backend.scheduling.day.services import day_board_fetch
 
 REFRESH_SECONDS = 30
@@ -31,6 +33,10 @@ def board(request: HttpRequest) -> HttpResponse:
     today = clinic_today(clinic, now)
     day = _day(request, today)
     entries = day_board_fetch(clinic=clinic, day=day, now=now)
+    away = staff_away_ids([e.appointment for e in entries], now=now)
+    entries = [
+        replace(e, flags=(*e.flags, STAFF_AWAY)) if e.appointment.id in away else e for e in entries
+    ]
     lanes = board_lanes(entries, can=permissions_of(request.user, clinic.id), now=now)
     partial = request.GET.get("partial") == "1"
     context = {

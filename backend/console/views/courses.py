@@ -25,6 +25,7 @@ from backend.console.presenters import WEEKDAY_HEADERS, plan_grid
 from backend.console.site import clinic_today, current_clinic, local_input, page, parse_local_input
 from backend.plans.models import PlanStatus, TreatmentPlan
 from backend.plans.services.plans import plan_book, plan_create, plan_preview
+from backend.scheduling.authorizations.services import patient_authorizations
 from backend.scheduling.booking.idempotency import (
     idempotency_claim,
     idempotency_complete,
@@ -153,6 +154,7 @@ def course_page(
     zone = plan.clinic.zone
     grid = None
     cancelled = None
+    preview = None
     try:
         preview = plan_preview(plan=plan, now=timezone.now(), pins=pins)
     except DomainError as exc:
@@ -176,6 +178,10 @@ def course_page(
         "pins": {o: local_input(s, zone) for o, s in pins.items()},
         "pin_errors": pin_errors or {},
         "conflict": conflict,
+        "authorizations": patient_authorizations(plan.patient_id),
+        "uncovered": sorted(o for o, c in preview.coverage.items() if not c.covered)
+        if preview is not None
+        else [],
         "token": uuid.uuid4().hex,
         "preferences": {
             "weekdays": ", ".join(WEEKDAY_HEADERS[d] for d in plan.pref_weekdays) or "any day",
@@ -231,7 +237,13 @@ def course_book(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("console:course", pk=plan.pk)
         record = claim.record
     try:
-        booking = plan_book(actor=request.user, plan=plan, now=timezone.now(), pins=shown)
+        booking = plan_book(
+            actor=request.user,
+            plan=plan,
+            now=timezone.now(),
+            pins=shown,
+            authorization="covered_only" if request.POST.get("covered_only") else "all",
+        )
     except DomainError as exc:
         if record is not None:
             idempotency_release(record)

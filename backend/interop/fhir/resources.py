@@ -48,6 +48,8 @@ APPOINTMENT_STATUS = {
     "discharged": "fulfilled",
     "cancelled": "cancelled",
     "no_show": "noshow",
+    # A waitlist offer holding its seat until the patient answers.
+    "offered": "proposed",
 }
 # Every FHIR Appointment.status code; those no appointment here has match nothing.
 APPOINTMENT_STATUS_CODES = frozenset(

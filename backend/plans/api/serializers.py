@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Prefetch, Q
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from backend.common.fields import AwareDateTimeField, ClinicLocalMixin
@@ -223,6 +223,7 @@ class PlanSessionSerializer(serializers.Serializer):
     )
     room = serializers.IntegerField(source="appointment.room_id", allow_null=True, default=None)
     staff = serializers.IntegerField(source="appointment.staff_id", allow_null=True, default=None)
+    awaiting_authorization = serializers.BooleanField()
 
 
 class PlanSerializer(ClinicLocalMixin, serializers.ModelSerializer):
@@ -278,6 +279,13 @@ class PreviewSessionSerializer(PlacedSessionSerializer):
     week = serializers.IntegerField(help_text="Week of the course, 1 = the start date's week.")
     booked = serializers.BooleanField(help_text="Already booked (kept as it is).")
     appointment = serializers.IntegerField(allow_null=True)
+    authorization = inline_serializer(
+        "SessionAuthorization",
+        {
+            "id": serializers.IntegerField(allow_null=True),
+            "covered": serializers.BooleanField(),
+        },
+    )
 
 
 class UnplacedSerializer(serializers.Serializer):
@@ -299,8 +307,15 @@ class PinSerializer(serializers.Serializer):
     start = AwareDateTimeField(whole_minutes=True)
 
 
+AUTHORIZATION_MODES = [
+    ("all", "Every session must be covered (409 otherwise)"),
+    ("covered_only", "Book the covered sessions; leave the rest awaiting authorization"),
+]
+
+
 class PlanBookSerializer(serializers.Serializer):
     sessions = PinSerializer(many=True, required=False)
+    authorization = serializers.ChoiceField(choices=AUTHORIZATION_MODES, default="all")
 
     def validate_sessions(self, value):
         ordinals = [pin["ordinal"] for pin in value]
@@ -317,6 +332,7 @@ class PlanCancelSerializer(serializers.Serializer):
 
 class PlanExtendSerializer(serializers.Serializer):
     weeks = serializers.IntegerField(min_value=1, max_value=52)
+    authorization = serializers.ChoiceField(choices=AUTHORIZATION_MODES, default="all")
 
 
 # --- Reschedule --------------------------------------------------------------------------

@@ -1,11 +1,13 @@
 from rest_framework.routers import SimpleRouter
 
 from backend.plans.api.views import AppointmentRescheduleViewSet, PlanTemplateViewSet, PlanViewSet
+from backend.plans.api.waitlist import WaitlistViewSet
 
 router = SimpleRouter()
 router.register("plan-templates", PlanTemplateViewSet, basename="plan-template")
 router.register("plans", PlanViewSet, basename="plan")
 # appointments/{id}/reschedule/: beside scheduling's appointment routes, same names.
 router.register("appointments", AppointmentRescheduleViewSet, basename="appointment")
+router.register("waitlist", WaitlistViewSet, basename="waitlist-entry")
 
 urlpatterns = router.urls

@@ -168,6 +168,7 @@ def preview_data(preview: PlanPreview) -> dict:
                 "week": (local_start.date() - plan.start_date).days // 7 + 1,
                 "booked": booked is not None,
                 "appointment": booked.id if booked is not None else None,
+                "authorization": _cover_data(preview.coverage.get(slot.ordinal)),
             }
         )
     return {
@@ -177,6 +178,12 @@ def preview_data(preview: PlanPreview) -> dict:
         "unplaced": unplaced,
         "eligibility": preview.eligibility,
     }
+
+
+def _cover_data(cover) -> dict:
+    if cover is None:
+        return {"id": None, "covered": True}
+    return {"id": cover.authorization_id, "covered": cover.covered}
 
 
 def booking_data(booking: PlanBooking) -> dict:
@@ -256,8 +263,13 @@ class PlanViewSet(
     def book(self, request, pk=None):
         """Book every session not booked yet, all or nothing (409 lists what no longer fits)."""
         plan = self.get_object()
+        data = input_validated(self, PlanBookSerializer, request.data or {})
         booking = plan_book(
-            actor=request.user, plan=plan, now=timezone.now(), pins=_pins(request, self)
+            actor=request.user,
+            plan=plan,
+            now=timezone.now(),
+            pins={pin["ordinal"]: pin["start"] for pin in data.get("sessions", [])},
+            authorization=data["authorization"],
         )
         return Response(booking_data(booking), status=status.HTTP_201_CREATED)
 
@@ -282,7 +294,11 @@ class PlanViewSet(
         plan = self.get_object()
         data = input_validated(self, PlanExtendSerializer, request.data)
         booking = plan_extend(
-            actor=request.user, plan=plan, weeks=data["weeks"], now=timezone.now()
+            actor=request.user,
+            plan=plan,
+            weeks=data["weeks"],
+            now=timezone.now(),
+            authorization=data["authorization"],
         )
         return Response(booking_data(booking), status=status.HTTP_201_CREATED)
 

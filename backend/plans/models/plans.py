@@ -71,6 +71,10 @@ class PlannedSession(models.Model):
     appointment = models.ForeignKey(
         Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    awaiting_authorization = models.BooleanField(
+        default=False,
+        help_text="Left unbooked by a covered-only booking: no authorization covered it yet.",
+    )
 
     objects = scoped_queryset("plan__clinic").as_manager()
 

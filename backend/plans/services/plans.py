@@ -23,6 +23,8 @@ from backend.plans.services.fetch import (
     preferences_of,
     template_fetch,
 )
+from backend.scheduling.authorizations.coverage import Cover, Need
+from backend.scheduling.authorizations.services import authorization_conflict, coverage_for
 from backend.scheduling.booking.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 from backend.scheduling.booking.services import (
     Escort,
@@ -44,6 +46,9 @@ class PlanPreview:
     slots: list[PlannedSlot]
     fixed: dict[int, Appointment] = field(default_factory=dict)
     eligibility: list[str] = field(default_factory=list)
+    # Per ordinal: the authorization that would pay for the session, and whether it is
+    # covered at all (a session whose type needs none is covered).
+    coverage: dict[int, Cover] = field(default_factory=dict)
 
     @property
     def unplaced(self) -> list[PlannedSlot]:
@@ -158,6 +163,7 @@ def _plan_compute(
     now: datetime,
     pins: dict[int, datetime] | None = None,
     prefetched=None,
+    lock_authorizations: bool = False,
 ) -> PlanPreview:
     world = plan_world_fetch(plan, now=now, prefetched=prefetched)
     fixed = plan_active_appointments(plan)
@@ -178,7 +184,34 @@ def _plan_compute(
         slots=list(result.slots),
         fixed=fixed,
         eligibility=plan_eligibility(plan, sorted(to_book_types, key=lambda st: st.id)),
+        coverage=_plan_coverage(
+            plan, result.slots, fixed, types, world.clinic.zone, lock=lock_authorizations
+        ),
     )
+
+
+def _plan_coverage(plan, slots, fixed, types, zone, *, lock: bool) -> dict[int, Cover]:
+    """Which authorization pays for each session: booked ones keep theirs, new ones are
+    allocated from the units left (in time order, the soonest-ending authorization first)."""
+    coverage = {
+        ordinal: Cover(
+            a.authorization_id,
+            a.authorization_id is not None or not a.session_type.requires_authorization,
+        )
+        for ordinal, a in fixed.items()
+    }
+    needs = [
+        Need(
+            s.ordinal,
+            s.session_type_id,
+            s.placement.start.astimezone(zone).date(),
+            types[s.session_type_id].requires_authorization,
+        )
+        for s in slots
+        if not s.fixed and s.placement is not None
+    ]
+    coverage.update(coverage_for(patient_id=plan.patient_id, needs=needs, lock=lock))
+    return coverage
 
 
 def plan_preview(
@@ -212,14 +245,52 @@ class PlanBooking:
     appointments: list[Appointment]
 
 
+COVERED_ONLY = "covered_only"
+
+
 def _plan_book_locked(
-    plan: TreatmentPlan, *, actor, now: datetime, pins: dict[int, datetime]
+    plan: TreatmentPlan,
+    *,
+    actor,
+    now: datetime,
+    pins: dict[int, datetime],
+    authorization: str = "all",
 ) -> PlanBooking:
-    """Book every session of the plan that is not booked yet; caller holds the transaction."""
+    """Book every session of the plan that is not booked yet; caller holds the transaction.
+
+    Sessions whose type needs an authorization that none covers make the whole booking a
+    409, unless ``authorization`` is ``covered_only``: then the covered ones are booked and
+    the rest stay planned, marked as awaiting authorization.
+    """
     prefetched = plan_resources_lock(plan)
-    preview = _plan_compute(plan, now=now, pins=pins, prefetched=prefetched)
+    preview = _plan_compute(
+        plan, now=now, pins=pins, prefetched=prefetched, lock_authorizations=True
+    )
     _check_pins(preview, pins)
     to_book = preview.to_book
+    uncovered = [
+        s for s in to_book if s.placement is not None and not preview.coverage[s.ordinal].covered
+    ]
+    if uncovered and authorization != COVERED_ONLY:
+        types = {st.id: st for st in (p.session_type for p in preview.world.template.phases.all())}
+        zone = preview.world.clinic.zone
+        raise Conflict(
+            f"{len(uncovered)} of {len(to_book)} sessions need a payer authorization that "
+            "does not cover them; nothing was booked. Record the authorization, or book "
+            'with "authorization": "covered_only" to book the covered sessions only.',
+            conflicts=[
+                authorization_conflict(
+                    types[s.session_type_id],
+                    s.placement.start.astimezone(zone).date(),
+                    ordinal=s.ordinal,
+                )
+                for s in uncovered
+            ],
+        )
+    if uncovered:
+        waiting = {s.ordinal for s in uncovered}
+        to_book = [s for s in to_book if s.ordinal not in waiting]
+        planned_sessions_await(plan, uncovered, preview)
     if not to_book:
         raise Conflict(
             "Every session of this plan is already booked.", extra={"status": plan.status}
@@ -245,6 +316,7 @@ def _plan_book_locked(
                 escort=escort,
                 plan_id=plan.id,
                 ordinal=slot.ordinal,
+                authorization_id=preview.coverage[slot.ordinal].authorization_id,
             )
             for slot in to_book
         ],
@@ -259,6 +331,33 @@ def _plan_book_locked(
     plan.save(update_fields=["status", "booked_at", "extra_horizon_weeks", "updated_at"])
     plan_emit(plan, type=EventType.PLAN_BOOKED, now=now, appointments=created)
     return PlanBooking(plan, created)
+
+
+def planned_sessions_await(
+    plan: TreatmentPlan, slots: list[PlannedSlot], preview: PlanPreview
+) -> None:
+    """Mark the sessions a covered-only booking left unbooked as awaiting authorization."""
+    phases = {p.key: p for p in preview.world.template.phases.all()}
+    existing = {s.ordinal: s for s in PlannedSession.objects.filter(plan=plan)}
+    new, changed = [], []
+    for slot in slots:
+        session = existing.get(slot.ordinal)
+        if session is None:
+            new.append(
+                PlannedSession(
+                    plan=plan,
+                    ordinal=slot.ordinal,
+                    phase_key=slot.phase_key,
+                    phase_name=phases[slot.phase_key].name,
+                    session_type_id=slot.session_type_id,
+                    awaiting_authorization=True,
+                )
+            )
+        else:
+            session.awaiting_authorization = True
+            changed.append(session)
+    PlannedSession.objects.bulk_create(new)
+    PlannedSession.objects.bulk_update(changed, ["awaiting_authorization"])
 
 
 def planned_sessions_point(
@@ -282,9 +381,10 @@ def planned_sessions_point(
             )
         else:
             session.appointment = appointment
+            session.awaiting_authorization = False
             changed.append(session)
     PlannedSession.objects.bulk_create(new)
-    PlannedSession.objects.bulk_update(changed, ["appointment"])
+    PlannedSession.objects.bulk_update(changed, ["appointment", "awaiting_authorization"])
 
 
 def plan_lock(plan_id: int) -> TreatmentPlan:
@@ -298,17 +398,26 @@ def plan_lock(plan_id: int) -> TreatmentPlan:
 
 
 def plan_book(
-    *, actor, plan: TreatmentPlan, now: datetime, pins: dict[int, datetime] | None = None
+    *,
+    actor,
+    plan: TreatmentPlan,
+    now: datetime,
+    pins: dict[int, datetime] | None = None,
+    authorization: str = "all",
 ) -> PlanBooking:
     """Book the whole course (or its make-up sessions) in one transaction, or nothing."""
     with concurrency_conflicts(), transaction.atomic():
         plan = plan_lock(plan.id)
         if plan.status == PlanStatus.CANCELLED:
             raise Conflict("This plan is cancelled.", extra={"status": plan.status})
-        return _plan_book_locked(plan, actor=actor, now=now, pins=pins or {})
+        return _plan_book_locked(
+            plan, actor=actor, now=now, pins=pins or {}, authorization=authorization
+        )
 
 
-def plan_extend(*, actor, plan: TreatmentPlan, weeks: int, now: datetime) -> PlanBooking:
+def plan_extend(
+    *, actor, plan: TreatmentPlan, weeks: int, now: datetime, authorization: str = "all"
+) -> PlanBooking:
     """Book further open-ended sessions (maintenance) for ``weeks`` more weeks."""
     with concurrency_conflicts(), transaction.atomic():
         plan = plan_lock(plan.id)
@@ -321,7 +430,7 @@ def plan_extend(*, actor, plan: TreatmentPlan, weeks: int, now: datetime) -> Pla
         if not any(p.count is None and not p.follows for p in template.phases.all()):
             raise InvalidInput("weeks", "This plan has no open-ended phase to extend.")
         plan.extra_horizon_weeks += weeks
-        return _plan_book_locked(plan, actor=actor, now=now, pins={})
+        return _plan_book_locked(plan, actor=actor, now=now, pins={}, authorization=authorization)
 
 
 def plan_cancel(*, actor, plan: TreatmentPlan, reason: str, now: datetime) -> TreatmentPlan:

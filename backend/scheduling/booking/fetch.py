@@ -10,28 +10,134 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import Prefetch, Q
+from django.utils import timezone
 
 from backend.common.db import EpochSeconds, raw_rows_fetch
 from backend.scheduling.booking.availability import Board, SeatRef, SessionSpec, StaffRef
 from backend.scheduling.booking.models import Appointment, Hold
-from backend.scheduling.resources.calendar import ClinicCalendar, WeeklyHours, wall_to_utc
-from backend.scheduling.resources.choices import RoomKind
+from backend.scheduling.resources.calendar import (
+    ClinicCalendar,
+    StaffHours,
+    WeeklyHours,
+    wall_to_utc,
+)
+from backend.scheduling.resources.choices import AbsenceKind, RoomKind
+from backend.scheduling.resources.config import config_cache_register
 from backend.scheduling.resources.intervals import Span, Timeline
-from backend.scheduling.resources.models import Clinic, Patient, Seat, SessionType, Staff
+from backend.scheduling.resources.models import (
+    Clinic,
+    Closure,
+    OpeningHours,
+    Patient,
+    Seat,
+    SessionType,
+    Staff,
+    StaffAbsence,
+)
 
 # No hold lasts longer than this; it bounds the index range scan on (seat, start) so a
 # window query never reads a resource's whole history.
 MAX_HOLD_SPAN = timedelta(hours=24)
 
 
-def calendar_of(clinic: Clinic) -> ClinicCalendar:
-    """The clinic's calendar; uses prefetched opening hours and closures when present."""
+# --- the clinic's setup, cached per process --------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClinicConfig:
+    """A clinic's setup as placement needs it, shared by every request of this process.
+
+    Read-only: the rows in it (seats with their rooms, staff) are shared by requests.
+    """
+
+    version: int
+    calendar: ClinicCalendar
+    seats: tuple[Seat, ...]  # active seats of active rooms, room attached, in order
+    seat_refs: dict[int, SeatRef]
+    staff: tuple[Staff, ...]  # active staff, in order
+    # Each staff member with their weekly hours only: absences and extra shifts change
+    # from day to day and are read on every request (``staff_hours_with``).
+    staff_refs: dict[int, StaffRef]
+    type_rooms: dict[int, frozenset[int]]  # session type -> the rooms here it is limited to
+
+
+_CONFIGS: dict[int, ClinicConfig] = {}
+
+
+def _configs_forget(clinic_ids: list[int] | None) -> None:
+    if clinic_ids is None:
+        _CONFIGS.clear()
+    for clinic_id in clinic_ids or ():
+        _CONFIGS.pop(clinic_id, None)
+
+
+config_cache_register(_configs_forget)
+
+
+def _config_load(clinic: Clinic) -> ClinicConfig:
+    """Read the clinic's setup (6 queries). The stamp is read first, in the same
+    transaction: data read after it is at least as new as the stamp says."""
+    version = Clinic.objects.filter(pk=clinic.pk).values_list("config_version", flat=True).first()
     hours = WeeklyHours(
-        windows=tuple((h.weekday, h.opens, h.closes) for h in clinic.opening_hours.all())
+        windows=tuple(
+            OpeningHours.objects.filter(clinic=clinic).values_list("weekday", "opens", "closes")
+        )
     )
-    closures = tuple((c.start_date, c.end_date, c.reason) for c in clinic.closures.all())
-    return ClinicCalendar(tz=clinic.timezone, hours=hours, closures=closures)
+    closures = tuple(
+        Closure.objects.filter(clinic=clinic).values_list("start_date", "end_date", "reason")
+    )
+    calendar = ClinicCalendar(tz=clinic.timezone, hours=hours, closures=closures)
+    seats = tuple(
+        Seat.objects.filter(room__clinic=clinic, room__active=True, active=True)
+        .select_related("room")
+        .order_by("room__name", "room_id", "name", "id")
+    )
+    staff = tuple(
+        Staff.objects.filter(clinic=clinic, active=True)
+        .prefetch_related("working_hours")
+        .order_by("name", "id")
+    )
+    type_rooms: dict[int, set[int]] = defaultdict(set)
+    through = SessionType.rooms.through
+    for st_id, room_id in through.objects.filter(room__clinic=clinic).values_list(
+        "sessiontype_id", "room_id"
+    ):
+        type_rooms[st_id].add(room_id)
+    return ClinicConfig(
+        version=version if version is not None else clinic.config_version,
+        calendar=calendar,
+        seats=seats,
+        seat_refs={s.id: _seat_ref(s) for s in seats},
+        staff=staff,
+        staff_refs={
+            s.id: StaffRef(
+                staff_id=s.id,
+                name=s.name,
+                hours=StaffHours(
+                    windows=tuple((w.weekday, w.starts, w.ends) for w in s.working_hours.all())
+                ),
+            )
+            for s in staff
+        },
+        type_rooms={st_id: frozenset(rooms) for st_id, rooms in type_rooms.items()},
+    )
+
+
+def clinic_config(clinic: Clinic) -> ClinicConfig:
+    """The clinic's setup: this process's copy if the clinic row's stamp says it is
+    current (no query), else read again (see ``resources.config``)."""
+    cached = _CONFIGS.get(clinic.pk)
+    if cached is not None and cached.version == clinic.config_version:
+        return cached
+    loaded = _config_load(clinic)
+    _CONFIGS[clinic.pk] = loaded
+    return loaded
+
+
+def calendar_of(clinic: Clinic) -> ClinicCalendar:
+    """The clinic's calendar (opening hours, closures), from the cached setup."""
+    return clinic_config(clinic).calendar
 
 
 def spec_of(session_type: SessionType) -> SessionSpec:
@@ -45,14 +151,13 @@ def spec_of(session_type: SessionType) -> SessionSpec:
 
 
 def clinic_fetch(clinic_id: int) -> Clinic:
-    return Clinic.objects.prefetch_related("opening_hours", "closures").get(pk=clinic_id)
+    """The clinic row (1 query); its setup comes from ``clinic_config``."""
+    return Clinic.objects.get(pk=clinic_id)
 
 
 def patient_clinic_fetch(patient: Patient) -> Clinic:
-    """The patient's clinic with its calendar; reuses the clinic row if already loaded."""
-    clinic = patient.clinic
-    prefetch_related_objects([clinic], "opening_hours", "closures")
-    return clinic
+    """The patient's clinic; reuses the clinic row if already loaded with the patient."""
+    return patient.clinic
 
 
 def local_window(calendar: ClinicCalendar, date_from: date, date_to: date) -> Span:
@@ -69,19 +174,50 @@ def _seat_ref(seat: Seat) -> SeatRef:
 
 
 def session_type_rooms(clinic: Clinic, session_types: list[SessionType]) -> dict[int, set[int]]:
-    """The clinic's rooms each session type is limited to (1 query).
+    """The clinic's rooms each session type is limited to (from the cached setup).
 
     A type that lists none of this clinic's rooms may use any room of its kind here: a
     built-in type is shared, and one clinic's choice must not empty another's calendar.
     """
-    through = SessionType.rooms.through
-    limited: dict[int, set[int]] = defaultdict(set)
-    rows = through.objects.filter(
-        sessiontype_id__in=[st.id for st in session_types], room__clinic=clinic
+    limited = clinic_config(clinic).type_rooms
+    return {st.id: set(limited[st.id]) for st in session_types if st.id in limited}
+
+
+def absences_prefetch() -> Prefetch:
+    """A staff member's absences and extra shifts that can still matter (not long past)."""
+    since = timezone.now() - timedelta(days=1)
+    return Prefetch("absences", queryset=StaffAbsence.objects.filter(end__gt=since))
+
+
+def staff_hours_with(windows: tuple, absences: Iterable[tuple[str, datetime, datetime]]):
+    """The one place a staff member's working windows are built: weekly hours, plus extra
+    shifts, minus absences (``(kind, start, end)``)."""
+    extra, off = [], []
+    for kind, start, end in absences:
+        (extra if kind == AbsenceKind.EXTRA_SHIFT else off).append(Span(start, end))
+    return StaffHours(windows=windows, extra=tuple(extra), off=tuple(off))
+
+
+def staff_hours_of(staff: Staff) -> StaffHours:
+    """``staff_hours_with`` for a row with prefetched ``working_hours`` and ``absences``."""
+    return staff_hours_with(
+        tuple((w.weekday, w.starts, w.ends) for w in staff.working_hours.all()),
+        ((a.kind, a.start, a.end) for a in staff.absences.all()),
     )
-    for st_id, room_id in rows.values_list("sessiontype_id", "room_id"):
-        limited[st_id].add(room_id)
-    return dict(limited)
+
+
+def staff_absences_fetch(staff_ids: list[int]) -> dict[int, list[tuple[str, datetime, datetime]]]:
+    """Absences and extra shifts of these staff members that can still matter (1 query;
+    none without staff). Never cached: they change from day to day."""
+    found: dict[int, list] = defaultdict(list)
+    if staff_ids:
+        since = timezone.now() - timedelta(days=1)
+        rows = StaffAbsence.objects.filter(staff_id__in=staff_ids, end__gt=since).values_list(
+            "staff_id", "kind", "start", "end"
+        )
+        for staff_id, kind, start, end in rows:
+            found[staff_id].append((kind, start, end))
+    return found
 
 
 @dataclass(frozen=True)
@@ -112,51 +248,40 @@ def resources_fetch(
     *,
     room_id: int | None = None,
 ) -> dict[int, Resources]:
-    """Candidate seats and staff for each session type, in preference order (2 queries)."""
+    """Candidate seats and staff for each session type, in preference order: from the
+    cached setup, plus the staff's absences (1 query, when staff are needed)."""
     session_types = list(session_types)
+    config = clinic_config(clinic)
     kinds = {st.room_kind for st in session_types}
     if any(not st.recovery_in_same_seat and st.recovery_minutes for st in session_types):
         kinds.add(RoomKind.RECOVERY)
-    seats = list(
-        Seat.objects.filter(
-            room__clinic=clinic, room__kind__in=kinds, room__active=True, active=True
-        )
-        .select_related("room")
-        .order_by("room__name", "room_id", "name", "id")
-    )
+    seats = [s for s in config.seats if s.room.kind in kinds]
     roles = {st.staff_role for st in session_types if st.staff_role}
-    staff_rows = (
-        list(
-            Staff.objects.filter(clinic=clinic, role__in=roles, active=True)
-            .prefetch_related("working_hours")
-            .order_by("name", "id")
-        )
-        if roles
-        else []
-    )
-    staff_refs = {
-        s.id: StaffRef(
-            staff_id=s.id,
-            name=s.name,
-            hours=WeeklyHours(
-                windows=tuple((w.weekday, w.starts, w.ends) for w in s.working_hours.all())
-            ),
-        )
-        for s in staff_rows
-    }
+    staff_rows = [s for s in config.staff if s.role in roles]
+    absences = staff_absences_fetch([s.id for s in staff_rows])
+    staff_refs = {}
+    for s in staff_rows:
+        ref = config.staff_refs[s.id]
+        if s.id in absences:
+            ref = StaffRef(
+                staff_id=s.id,
+                name=s.name,
+                hours=staff_hours_with(ref.hours.windows, absences[s.id]),
+            )
+        staff_refs[s.id] = ref
     allowed_rooms = session_type_rooms(clinic, session_types)
     result = {}
     for st in session_types:
         allowed = allowed_rooms.get(st.id)
         session_seats = [
-            _seat_ref(s)
+            config.seat_refs[s.id]
             for s in seats
             if s.room.kind == st.room_kind
             and (room_id is None or s.room_id == room_id)
             and (allowed is None or s.room_id in allowed)
         ]
         recovery_seats = (
-            [_seat_ref(s) for s in seats if s.room.kind == RoomKind.RECOVERY]
+            [config.seat_refs[s.id] for s in seats if s.room.kind == RoomKind.RECOVERY]
             if st.recovery_minutes and not st.recovery_in_same_seat
             else []
         )

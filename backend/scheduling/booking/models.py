@@ -6,6 +6,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from backend.common.scoping import ClinicScopedQuerySet, scoped_queryset
+from backend.scheduling.authorizations.models import Authorization
 from backend.scheduling.resources.models import Clinic, Patient, Room, Seat, SessionType, Staff
 
 
@@ -17,6 +18,8 @@ class AppointmentStatus(models.TextChoices):
     DISCHARGED = "discharged", "Discharged"
     CANCELLED = "cancelled", "Cancelled"
     NO_SHOW = "no_show", "No-show"
+    # A waitlist offer: its holds keep the seat and staff for the patient until they answer.
+    OFFERED = "offered", "Offered (waitlist)"
 
 
 # Statuses whose holds still occupy seats and staff.
@@ -75,6 +78,14 @@ class Appointment(models.Model):
     # time, not the session; a make-up is a new appointment), so the two stay in step.
     plan_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     ordinal = models.PositiveIntegerField(null=True, blank=True)
+    authorization = models.ForeignKey(
+        Authorization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        help_text="The payer authorization whose unit this session uses.",
+    )
     escort_name = models.CharField(max_length=160, blank=True)
     escort_phone = models.CharField(max_length=40, blank=True)
     notes = models.TextField(blank=True)

@@ -46,6 +46,7 @@ class AppointmentSerializer(ClinicLocalMixin, serializers.ModelSerializer):
             "patient_name",
             "plan",
             "ordinal",
+            "authorization",
             "session_type",
             "session_type_name",
             "room",
@@ -115,6 +116,13 @@ class AppointmentCreateSerializer(serializers.Serializer):
     )
     escort = EscortSerializer(required=False)
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    authorization_override = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=500,
+        help_text="Why a session that needs a payer authorization is booked without one.",
+    )
 
 
 class CancelSerializer(serializers.Serializer):

@@ -17,6 +17,7 @@ from django.db import DatabaseError, IntegrityError, OperationalError, transacti
 
 from backend.common.db import constraint_violated, deadlock_detected
 from backend.common.errors import Conflict, InvalidInput
+from backend.scheduling.authorizations.services import authorization_claim
 from backend.scheduling.booking.audit import appointment_event_record, field_changes
 from backend.scheduling.booking.availability import (
     Clash,
@@ -169,6 +170,8 @@ class NewAppointment:
     notes: str = ""
     plan_id: int | None = None
     ordinal: int | None = None
+    authorization_id: int | None = None
+    authorization_override: str = ""
 
 
 def appointments_insert(items: list[NewAppointment], *, actor, now: datetime) -> list[Appointment]:
@@ -195,6 +198,7 @@ def appointments_insert(items: list[NewAppointment], *, actor, now: datetime) ->
             notes=item.notes,
             plan_id=item.plan_id,
             ordinal=item.ordinal,
+            authorization_id=item.authorization_id,
             created_by=creator,
         )
         for item in items
@@ -215,7 +219,15 @@ def appointments_insert(items: list[NewAppointment], *, actor, now: datetime) ->
             changes={
                 "start": [None, item.placement.start],
                 "seat": [None, item.placement.seat.label],
+                **(
+                    {"authorization": [None, item.authorization_id]}
+                    if item.authorization_id
+                    else {}
+                ),
             },
+            note=f"Authorization override: {item.authorization_override}"
+            if item.authorization_override
+            else "",
         )
         for appointment, item in zip(appointments, items, strict=True)
     )
@@ -234,9 +246,21 @@ def appointment_insert(
     notes: str = "",
     plan_id: int | None = None,
     ordinal: int | None = None,
+    authorization_id: int | None = None,
+    authorization_override: str = "",
 ) -> Appointment:
     """Write one already-checked placement. Callers hold the locks and the transaction."""
-    item = NewAppointment(placement, patient, session_type, escort, notes, plan_id, ordinal)
+    item = NewAppointment(
+        placement,
+        patient,
+        session_type,
+        escort,
+        notes,
+        plan_id,
+        ordinal,
+        authorization_id,
+        authorization_override,
+    )
     return appointments_insert([item], actor=actor, now=now)[0]
 
 
@@ -349,6 +373,7 @@ def appointment_book(
     seat: Seat | None = None,
     escort: Escort | None = None,
     notes: str = "",
+    authorization_override: str = "",
 ) -> Appointment:
     """Book one session outside a plan, with every rule checked under locks."""
     _validate_choice(session_type, patient, room=room, seat=seat, staff=staff)
@@ -368,6 +393,13 @@ def appointment_book(
             staff=staff,
             seat_id=seat.id if seat else None,
         )
+        authorization_id = authorization_claim(
+            patient=patient,
+            session_type=session_type,
+            start=start,
+            clinic=clinic,
+            override=authorization_override,
+        )
         appointment = appointment_insert(
             placement=result,
             patient=patient,
@@ -376,6 +408,10 @@ def appointment_book(
             now=now,
             escort=escort,
             notes=notes,
+            authorization_id=authorization_id,
+            authorization_override=authorization_override
+            if session_type.requires_authorization and authorization_id is None
+            else "",
         )
         return appointment_attach(appointment, clinic=clinic, resources=resources)
 

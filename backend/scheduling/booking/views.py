@@ -72,6 +72,7 @@ class AppointmentViewSet(
             seat=data.get("seat"),
             escort=Escort(escort.get("name", ""), escort.get("phone", "")) if escort else None,
             notes=data.get("notes", ""),
+            authorization_override=data["authorization_override"],
         )
         # The service hands back the new appointment with everything it shows attached.
         return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)

@@ -38,6 +38,7 @@ STATUS_WORDS = {
     DISCHARGED: "discharged",
     CANCELLED: "cancelled",
     NO_SHOW: "marked as a no-show",
+    "offered": "a waitlist offer not yet accepted",
 }
 
 CHECK_IN = "check_in"

@@ -23,7 +23,7 @@ from django.db.models import Prefetch, Q
 from backend.common.errors import Conflict, DomainError
 from backend.scheduling.booking.audit import appointment_event_record
 from backend.scheduling.booking.locks import appointment_lock
-from backend.scheduling.booking.models import Appointment, Hold, HoldKind
+from backend.scheduling.booking.models import Appointment, AppointmentStatus, Hold, HoldKind
 from backend.scheduling.day import rules
 from backend.scheduling.day.models import Discharge, ReminderSent
 from backend.scheduling.day.rems import rems_form_open
@@ -358,6 +358,7 @@ def day_appointments(clinic: Clinic, day: date):
     low, high = local_day_bounds(clinic, day)
     return (
         Appointment.objects.filter(clinic=clinic, start__gte=low, start__lt=high)
+        .exclude(status=AppointmentStatus.OFFERED)
         .select_related(
             "clinic", "patient", "session_type", "room", "seat", "staff", "ride_confirmation"
         )

@@ -310,7 +310,9 @@ def _source(
             f"{prefix}cancelled_at__gte": cancelled_since,
         }
     )
-    return rows.filter(reach_range, in_window | recently_cancelled), prefix
+    # A waitlist offer is not the patient's appointment (nor the room's) until accepted.
+    offered = Q(**{f"{prefix}status": "offered"})
+    return rows.filter(reach_range, in_window | recently_cancelled).exclude(offered), prefix
 
 
 def _rows(subject: FeedSubject, window: FeedWindow) -> tuple[QuerySet, str]:

@@ -17,6 +17,7 @@ from backend.scheduling.resources.models import (
     Seat,
     SessionType,
     Staff,
+    StaffAbsence,
     WorkingHours,
 )
 from backend.scheduling.resources.serializers import PATIENT_PAST_DATES, patient_rule_errors
@@ -102,6 +103,12 @@ class WorkingHoursInline(admin.TabularInline):
     extra = 0
 
 
+class StaffAbsenceInline(admin.TabularInline):
+    model = StaffAbsence
+    extra = 0
+    fields = ["kind", "start", "end", "all_day", "reason"]
+
+
 @admin.register(Staff)
 class StaffAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "role", "clinic", "email", "user", "active"]
@@ -109,7 +116,7 @@ class StaffAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["clinic", "user"]
     search_fields = ["name", "email", "user__username"]
     raw_id_fields = ["user"]
-    inlines = [WorkingHoursInline]
+    inlines = [WorkingHoursInline, StaffAbsenceInline]
 
 
 @admin.register(WorkingHours)

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from backend.scheduling.resources.intervals import Span, spans_merge
+from backend.scheduling.resources.intervals import Span, spans_merge, spans_subtract
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -109,6 +109,33 @@ class WeeklyHours:
             if end > start:
                 spans.append(Span(start, end))
         return spans_merge(spans)
+
+
+@dataclass(frozen=True)
+class StaffHours(WeeklyHours):
+    """A staff member's weekly hours with their extra shifts added and absences cut out.
+
+    It answers ``windows_on`` like ``WeeklyHours``, so every rule that asks when someone
+    works (placement, search, the plan engine, capacity rules counting working monitors)
+    sees absences without knowing they exist. ``extra`` and ``off`` are real spans; an
+    extra shift that runs past midnight counts on each local day it touches.
+    """
+
+    extra: tuple[Span, ...] = ()
+    off: tuple[Span, ...] = ()
+
+    def windows_on(self, day: date, tz: str) -> list[Span]:
+        spans = super().windows_on(day, tz)
+        if not self.extra and not self.off:
+            return spans
+        zone = zone_load(tz)
+        day_start = wall_to_utc(day, time(0, 0), zone)
+        day_end = wall_to_utc(day + timedelta(days=1), time(0, 0), zone)
+        for shift in self.extra:
+            start, end = max(shift.start, day_start), min(shift.end, day_end)
+            if start < end:
+                spans.append(Span(start, end))
+        return spans_subtract(spans_merge(spans), self.off)
 
 
 @dataclass(frozen=True)

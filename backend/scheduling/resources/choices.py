@@ -40,3 +40,8 @@ class ScreeningStatus(models.TextChoices):
 class RecoveryLocation(models.TextChoices):
     SAME_SEAT = "same_seat", "Same seat"
     RECOVERY_ROOM = "recovery_room", "Recovery room"
+
+
+class AbsenceKind(models.TextChoices):
+    ABSENCE = "absence", "Time off"
+    EXTRA_SHIFT = "extra_shift", "Extra shift"

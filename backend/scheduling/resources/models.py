@@ -4,6 +4,7 @@ staff and their hours, session types, and patients.
 The service stores screening outcomes, never the medical detail behind them.
 """
 
+import secrets
 import zoneinfo
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.utils import timezone
 from backend.common.roles import Role
 from backend.common.scoping import ClinicScopedQuerySet, scoped_queryset
 from backend.scheduling.resources.choices import (
+    AbsenceKind,
     RecoveryLocation,
     RoomKind,
     ScreeningStatus,
@@ -29,6 +31,11 @@ def validate_timezone(value: str) -> None:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
         raise ValidationError(f"'{value}' is not a known IANA time zone.") from exc
+
+
+def config_stamp_new() -> int:
+    """A fresh clinic configuration stamp: random, positive, fits a signed 64-bit column."""
+    return secrets.randbits(62) + 1
 
 
 class Clinic(models.Model):
@@ -58,8 +65,25 @@ class Clinic(models.Model):
         help_text="Every member of the clinic (and everyone whose role covers every clinic) "
         "must set up a second login factor (an authenticator app) before using the console.",
     )
+    # Waitlist, authorizations and patient links (scheduling/waitlist, authorizations).
+    waitlist_offer_minutes = models.PositiveIntegerField(
+        default=120,
+        validators=[MinValueValidator(5), MaxValueValidator(7 * 24 * 60)],
+        help_text="Minutes a waitlist offer holds its seat for the patient (never past the start).",
+    )
+    no_show_uses_authorization = models.BooleanField(
+        default=True, help_text="A no-show consumes a unit of the patient's authorization."
+    )
+    patient_cancel_cutoff_hours = models.PositiveIntegerField(
+        default=24,
+        validators=[MaxValueValidator(14 * 24)],
+        help_text="Patients may cancel from their link up to this many hours before the start.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Changes whenever the clinic's setup does (resources.config): processes cache the
+    # setup and compare this stamp, read with the clinic row, to know when to reload it.
+    config_version = models.BigIntegerField(default=config_stamp_new, editable=False)
 
     objects = scoped_queryset("pk").as_manager()
 
@@ -68,6 +92,18 @@ class Clinic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        # Only ``clinic_config_touch`` writes the stamp: an instance loaded before a change
+        # must not put its old stamp back when saved.
+        updating = not self._state.adding and not kwargs.get("force_insert")
+        if updating and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "config_version"
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -228,6 +264,46 @@ class WorkingHours(models.Model):
             raise ValidationError({"ends": "The working window must end after it starts."})
 
 
+class StaffAbsence(models.Model):
+    """Time a staff member is away (sick, leave, training), or an extra shift they work.
+
+    Both change the one thing placement asks of staff, their working windows: an absence
+    cuts its span out of the weekly hours, an extra shift adds its span. Whole days are
+    stored as the local midnights around them, so the span is always real instants.
+    """
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="absences")
+    kind = models.CharField(max_length=20, choices=AbsenceKind.choices, default=AbsenceKind.ABSENCE)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    all_day = models.BooleanField(
+        default=False, help_text="Recorded as whole local days (shown as dates, not times)."
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_queryset("staff__clinic").as_manager()
+
+    class Meta:
+        ordering = ["staff", "start", "id"]
+        indexes = [models.Index(fields=["staff", "end"], name="staff_absence_staff_end")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="staff_absence_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff.name}: {self.get_kind_display()} {self.start:%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": "The end must be after the start."})
+
+
 class SessionType(models.Model):
     """What one appointment is: how long it takes, its recovery, and what it needs.
 
@@ -291,6 +367,9 @@ class SessionType(models.Model):
         help_text="Practical instructions for the patient (fasting, what to bring). "
         "No diagnosis or drug words: they appear in reminders and calendar feeds.",
     )
+    requires_authorization = models.BooleanField(
+        default=False, help_text="Booking needs an active payer authorization with a unit left."
+    )
     active = models.BooleanField(default=True)
 
     # Built-in types (no clinic) are shared defaults that every clinic sees.
@@ -348,6 +427,12 @@ class Patient(models.Model):
     screening_date = models.DateField(null=True, blank=True)
     rems_enrolled_on = models.DateField(
         null=True, blank=True, help_text="Date of REMS patient enrollment (Spravato)."
+    )
+    email_consent = models.BooleanField(
+        default=True, help_text="The patient agrees to reminders and messages by email."
+    )
+    sms_consent = models.BooleanField(
+        default=False, help_text="The patient agreed to text messages (SMS) on their phone."
     )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -18,6 +18,7 @@ from rest_framework import serializers
 
 from backend.common.serializers import ClockTimeField, ModelCleanMixin
 from backend.scheduling.resources.choices import ScreeningStatus, Weekday
+from backend.scheduling.resources.config import clinic_config_touch
 from backend.scheduling.resources.models import (
     Clinic,
     Closure,
@@ -29,6 +30,7 @@ from backend.scheduling.resources.models import (
     Staff,
     WorkingHours,
 )
+from backend.scheduling.resources.phones import phone_e164
 
 
 def _refuse_overlapping_windows(
@@ -105,6 +107,9 @@ class ClinicSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "feed_event_title",
             "discharge_pass_mark",
             "require_second_factor",
+            "waitlist_offer_minutes",
+            "no_show_uses_authorization",
+            "patient_cancel_cutoff_hours",
             "opening_hours",
             "closures",
         ]
@@ -142,6 +147,8 @@ class ClinicSerializer(ModelCleanMixin, serializers.ModelSerializer):
         if closures is not None:
             clinic.closures.all().delete()
             Closure.objects.bulk_create(Closure(clinic=clinic, **closure) for closure in closures)
+        # bulk_create sends no signal: the cached setup's stamp changes here, after the rows.
+        clinic_config_touch(clinic.id)
 
 
 # --- Rooms and seats -------------------------------------------------------------------
@@ -205,6 +212,7 @@ class RoomSerializer(ModelCleanMixin, serializers.ModelSerializer):
         seats = validated_data.pop("seats", [])
         room = super().create(validated_data)
         Seat.objects.bulk_create(Seat(room=room, **seat) for seat in seats)
+        clinic_config_touch(room.clinic_id)  # bulk_create sends no signal
         return room
 
 
@@ -275,6 +283,7 @@ class StaffSerializer(ModelCleanMixin, serializers.ModelSerializer):
     def _replace_hours(staff: Staff, hours: list[dict[str, Any]]) -> None:
         staff.working_hours.all().delete()
         WorkingHours.objects.bulk_create(WorkingHours(staff=staff, **window) for window in hours)
+        clinic_config_touch(staff.clinic_id)  # bulk_create sends no signal
 
 
 # --- Patients --------------------------------------------------------------------------
@@ -307,11 +316,18 @@ def patient_rule_errors(
     return errors
 
 
+def _phone_checked(value: str) -> str:
+    try:
+        return phone_e164(value)
+    except ValueError as exc:
+        raise serializers.ValidationError(str(exc)) from exc
+
+
 class PatientSerializer(ModelCleanMixin, serializers.ModelSerializer):
     """A patient: contact details, default escort and the eligibility facts booking checks.
 
     ``screening_status`` "cleared" needs ``screening_date``. Dates cannot lie in the
-    future of the clinic's local today.
+    future of the clinic's local today. Phone numbers are validated and stored in E.164.
     """
 
     immutable_fields = ("clinic",)
@@ -334,8 +350,16 @@ class PatientSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "screening_status",
             "screening_date",
             "rems_enrolled_on",
+            "email_consent",
+            "sms_consent",
             "active",
         ]
+
+    def validate_phone(self, value: str) -> str:
+        return _phone_checked(value)
+
+    def validate_escort_phone(self, value: str) -> str:
+        return _phone_checked(value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
@@ -392,6 +416,7 @@ class SessionTypeSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "staff_role",
             "arrive_minutes_before",
             "patient_instructions",
+            "requires_authorization",
             "active",
         ]
         validators = []

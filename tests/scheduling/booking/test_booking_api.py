@@ -3,6 +3,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.db import connection
 
+from backend.scheduling.booking.fetch import clinic_config
 from backend.scheduling.booking.models import Appointment, AppointmentStatus, Hold
 from tests.factories import ClosureFactory
 
@@ -462,12 +463,15 @@ def test_book_query_count_does_not_grow_with_the_calendar(
         day = world.day + timedelta(days=7 * (i + 1))
         assert book(front_desk_api, world.patients[i % 4], world.spravato, world.at(9, day=day))
     front_desk_api.get(URL)  # caches the user's roles, as any earlier request does
+    # Any earlier search or booking at this clinic has loaded its setup into this process.
+    clinic_config(world.clinic)
 
-    # patient + clinic; session type; hours; closures; savepoint; seats; staff + hours;
-    # room limits; (PostgreSQL: 3 row locks); holds; patient's day; 4 inserts (appointment,
-    # holds, audit, outbox event); release. Nothing is read back for the response.
+    # patient + clinic; session type; savepoint; staff absences; (PostgreSQL: 3 row locks);
+    # holds; patient's day; 4 inserts (appointment, holds, audit, outbox event); release.
+    # The clinic's setup (hours, closures, seats, staff, room limits) comes from this
+    # process's cache, which the clinic row's stamp says is current. Nothing is read back.
     locks = 3 if connection.features.has_select_for_update else 0
-    with django_assert_num_queries(16 + locks):
+    with django_assert_num_queries(11 + locks):
         response = book(front_desk_api, world.patients[0], world.spravato, world.at(9))
 
     assert response.status_code == 201

@@ -181,7 +181,7 @@ def test_failed_reads_writes_and_the_patients_list_record_nothing(front_desk_api
     listed = front_desk_api.get("/api/v1/patients/")
     empty = front_desk_api.get("/api/v1/appointments/", {"patient": world.patient.id})
     changed = front_desk_api.patch(
-        f"/api/v1/patients/{world.patient.id}/", {"phone": "555-0100"}, format="json"
+        f"/api/v1/patients/{world.patient.id}/", {"phone": "(212) 555-0100"}, format="json"
     )
 
     assert (missing.status_code, listed.status_code, empty.status_code) == (404, 200, 200)

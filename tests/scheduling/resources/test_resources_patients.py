@@ -22,9 +22,9 @@ def patient_payload(clinic, **overrides):
         "last_name": "Lindqvist",
         "date_of_birth": "1984-02-29",
         "email": "avery@example.org",
-        "phone": "+1 555 0142",
+        "phone": "+1 212 555 0142",
         "escort_name": "Jo Lindqvist",
-        "escort_phone": "+1 555 0143",
+        "escort_phone": "+1 212 555 0143",
     }
     payload.update(overrides)
     return payload
@@ -128,7 +128,9 @@ def test_patient_future_is_judged_by_the_clinic_calendar(front_desk_api):
 def test_patient_stored_past_dates_do_not_block_other_edits(front_desk_api, clinic):
     patient = PatientFactory(clinic=clinic, cleared=True, rems=True)
 
-    response = front_desk_api.patch(f"{URL}{patient.id}/", {"phone": "+1 555 0999"}, format="json")
+    response = front_desk_api.patch(
+        f"{URL}{patient.id}/", {"phone": "+1 212 555 0999"}, format="json"
+    )
 
     assert response.status_code == 200
 
@@ -212,3 +214,29 @@ def test_patient_with_appointments_cannot_be_deleted(front_desk_api, clinic):
     assert response.status_code == 409
     assert "active" in response.json()["detail"]
     assert Patient.objects.filter(pk=appointment.patient_id).exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("(212) 555-0142", "+12125550142"),
+        ("+44 20 7946 0958", "+442079460958"),
+        ("", ""),
+    ],
+    ids=["national", "abroad", "none"],
+)
+def test_patient_phone_is_stored_in_e164(front_desk_api, clinic, given, stored):
+    response = front_desk_api.post(URL, patient_payload(clinic, phone=given), format="json")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["phone"] == stored
+
+
+@pytest.mark.parametrize("field", ["phone", "escort_phone"])
+def test_patient_invalid_phone_is_refused_naming_the_field(front_desk_api, clinic, field):
+    response = front_desk_api.post(
+        URL, patient_payload(clinic, **{field: "555-0100"}), format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [field]

@@ -60,7 +60,7 @@ RESOURCES = {
         url="/api/v1/patients/",
         make=lambda clinic: PatientFactory(clinic=clinic),
         payload=lambda clinic: {"clinic": clinic.id, "first_name": "Ny", "last_name": "Patient"},
-        change={"phone": "+1 555 0111"},
+        change={"phone": "+1 212 555 0111"},
         writers=frozenset({Role.FRONT_DESK, Role.MANAGER}),
     ),
     "session-types": Resource(

@@ -1,0 +1,32 @@
+"""The waitlist task: lapse due offers and offer freed starts (scheduling's ``waitlist_run``).
+
+It runs on the worker's schedule (``TASK_SCHEDULE["waitlist"]``) and is also enqueued the
+moment a change that may free a seat commits: any change with outbox events (a cancel, a
+reschedule, a no-show) and any offer given back (declined, expired, withdrawn). The
+schedule catches what a lost wake-up missed: a new opening or an extra shift, too.
+"""
+
+import logging
+
+from django.utils import timezone
+from django_tasks import task
+
+from backend.scheduling.waitlist.models import WaitlistEntry, WaitlistStatus
+from backend.scheduling.waitlist.services import waitlist_run
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def waitlist_offers() -> dict:
+    return waitlist_run(now=timezone.now())
+
+
+def waitlist_wake(**_kwargs) -> None:
+    """Enqueue a run now, if anyone is waiting (connected to commit signals)."""
+    try:
+        if WaitlistEntry.objects.filter(status=WaitlistStatus.WAITING).exists():
+            waitlist_offers.enqueue()
+    except Exception:
+        # The scheduled run offers it a little later.
+        logger.exception("Could not enqueue the waitlist run")

@@ -1,0 +1,110 @@
+"""Authorization endpoints: record one, list them (with the work-list filters)."""
+
+from datetime import timedelta
+
+from django.db.models import F, Q
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from backend.common.roles import BOOKING_ROLES
+from backend.common.scoping import ClinicScopedViewMixin
+from backend.common.serializers import ErrorSerializer, input_validated
+from backend.scheduling.authorizations.models import Authorization
+from backend.scheduling.authorizations.serializers import (
+    AuthorizationCreateSerializer,
+    AuthorizationQuerySerializer,
+    AuthorizationSerializer,
+)
+from backend.scheduling.authorizations.services import authorization_create, with_usage
+
+
+def authorization_queryset():
+    # Aggregates drop the model's default ordering: name it again for stable pages.
+    return (
+        with_usage(Authorization.objects.all())
+        .select_related("patient")
+        .prefetch_related("session_types")
+        .order_by("end_date", "id")
+    )
+
+
+def authorizations_filter(queryset, *, today, patient=None, clinic=None, within=None, lte=None):
+    """The work list's filters: ``within`` days of ending (not yet ended), ``lte`` units left.
+
+    Both given means either: an authorization that ends soon or runs low needs a renewal.
+    """
+    if patient is not None:
+        queryset = queryset.filter(patient_id=patient)
+    if clinic is not None:
+        queryset = queryset.filter(clinic_id=clinic)
+    if within is None and lte is None:
+        return queryset
+    queryset = queryset.filter(active=True, end_date__gte=today).annotate(
+        remaining_units=F("units") - F("used") - F("scheduled")
+    )
+    wanted = Q()
+    if within is not None:
+        wanted |= Q(end_date__lte=today + timedelta(days=within))
+    if lte is not None:
+        wanted |= Q(remaining_units__lte=lte)
+    return queryset.filter(wanted)
+
+
+class AuthorizationViewSet(
+    ClinicScopedViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Payer authorizations with used, scheduled and remaining units.
+
+    ``?expiring_within_days=N`` and ``?remaining_lte=N`` make the renewal work list (an
+    authorization matching either, still active and not ended); ``?patient=`` one patient's.
+    """
+
+    serializer_class = AuthorizationSerializer
+    write_roles = BOOKING_ROLES
+    filter_backends: list = []
+
+    def base_queryset(self):
+        return authorization_queryset()
+
+    @extend_schema(parameters=[AuthorizationQuerySerializer])
+    def list(self, request, *args, **kwargs):
+        query = input_validated(self, AuthorizationQuerySerializer, request.query_params)
+        queryset = authorizations_filter(
+            self.get_queryset(),
+            today=timezone.localdate(timezone.now()),
+            patient=query.get("patient"),
+            clinic=query.get("clinic"),
+            within=query.get("expiring_within_days"),
+            lte=query.get("remaining_lte"),
+        )
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        request=AuthorizationCreateSerializer,
+        responses={
+            201: AuthorizationSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Invalid input, naming the field."),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        data = input_validated(self, AuthorizationCreateSerializer, request.data)
+        authorization = authorization_create(
+            actor=request.user,
+            patient=data["patient"],
+            payer=data["payer"],
+            number=data["number"],
+            session_types=data["session_types"],
+            units=data["units"],
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+            notes=data["notes"],
+        )
+        fresh = authorization_queryset().get(pk=authorization.pk)
+        return Response(AuthorizationSerializer(fresh).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,47 @@
+"""A cancellation wakes the waitlist's background run through the task queue."""
+
+import pytest
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from backend.scheduling.booking.services import appointment_cancel
+from backend.scheduling.waitlist.services import waitlist_entry_create
+
+pytestmark = pytest.mark.django_db
+
+TASK = "backend.interop.worker.waitlist.waitlist_offers"
+
+
+def waitlist_runs() -> int:
+    return DBTaskResult.objects.filter(task_path=TASK).count()
+
+
+def test_cancelling_enqueues_a_waitlist_run_when_someone_waits(
+    world, django_capture_on_commit_callbacks
+):
+    taken = world.appointment(world.at(9), patient=world.patients[2])
+    with django_capture_on_commit_callbacks(execute=True):
+        waitlist_entry_create(
+            actor=None,
+            patient=world.patient,
+            session_type=world.spravato,
+            date_from=world.day,
+            date_to=world.day,
+            now=timezone.now(),
+        )
+    before = waitlist_runs()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_cancel(actor=None, appointment=taken, reason="ill", now=timezone.now())
+
+    assert before == 1
+    assert waitlist_runs() == 2
+
+
+def test_cancelling_enqueues_nothing_when_nobody_waits(world, django_capture_on_commit_callbacks):
+    taken = world.appointment(world.at(9), patient=world.patients[2])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_cancel(actor=None, appointment=taken, reason="ill", now=timezone.now())
+
+    assert waitlist_runs() == 0
