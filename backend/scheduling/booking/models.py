@@ -195,12 +195,16 @@ class Hold(models.Model):
 
 
 class AppointmentEvent(models.Model):
-    """One entry of an appointment's audit trail: who did what, when, and what changed."""
+    """One entry of an appointment's audit trail: who did what, when, and what changed.
 
-    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
+    Append-only: on PostgreSQL a trigger refuses every UPDATE and DELETE (migration
+    0015); the appointment and the actor it names cannot be deleted away from it.
+    """
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField()
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     action = models.CharField(max_length=40)
     changes = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
