@@ -155,12 +155,18 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+def group_alive(pgid: int, wait: float = 60) -> bool:
+    """Whether a process of the group is still running after ``wait`` seconds of leeway
+    (the task worker notices its parent is gone at its next poll)."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        if time.monotonic() > deadline:
+            return True
+        time.sleep(0.5)
 
 
 @pytest.mark.skipif(

@@ -157,6 +157,15 @@ class ErrorDocumentingSchema(AutoSchema):
                 documented.setdefault("headers", {}).update(RETRY_AFTER)
         return operation
 
+    def _get_filter_parameters(self):
+        # A filter sent empty (``?status=``, as the browsable API's filter form sends every
+        # field it does not fill) filters nothing: the schema says that empty is allowed.
+        parameters = super()._get_filter_parameters()
+        for parameter in parameters:
+            if parameter.get("in") == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+        return parameters
+
     def _success_response(self) -> dict[str, Any]:
         if self.method == "DELETE":
             return {"204": {"description": "No response body"}}

@@ -84,3 +84,7 @@ def install() -> None:
     )
     _strict(fields.ChoiceField, _choice_accepts, "invalid_choice")
     _strict(relations.PrimaryKeyRelatedField, _pk_accepts, "incorrect_type")
+    # The scoped reference of every clinic's data reads ids itself (not through DRF's).
+    from backend.common.serializers import ScopedPrimaryKeyRelatedField
+
+    _strict(ScopedPrimaryKeyRelatedField, _pk_accepts, "incorrect_type")
