@@ -34,3 +34,6 @@ FAULT_PAUSES = dict(
 if os.environ.get("KAP_SQLITE_READ_ONLY") and DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["NAME"] = f"file:{DATABASES['default']['NAME']}?mode=ro"  # noqa: F405
     DATABASES["default"]["OPTIONS"]["uri"] = True  # noqa: F405
+# ...or as a full disk leaves it: the database may not grow by a page (SQLITE_FULL).
+if os.environ.get("KAP_SQLITE_FULL") and DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["OPTIONS"]["init_command"] += " PRAGMA max_page_count = 1;"  # noqa: F405

@@ -1,6 +1,6 @@
 """SQLite under write contention from several processes, locked past its busy timeout,
-and read-only: never a 500; 503 with ``Retry-After`` when a write cannot happen now, and
-nothing half written."""
+read-only, and full (it may not grow: ``PRAGMA max_page_count``): never a 500; 503 with
+``Retry-After`` when a write cannot happen now, and no course half written."""
 
 import multiprocessing
 import sqlite3
@@ -117,3 +117,39 @@ def test_a_read_only_database_refuses_a_course_with_503_and_writes_none_of_it(
     assert site.scalar("select count(*) from scheduling_appointment") == appointments
     assert site.scalar("select count(*) from scheduling_hold") == holds
     assert site.scalar("select status from plans_treatmentplan where id = ?", (plan,)) == "draft"
+
+
+def test_a_full_disk_refuses_a_course_with_503_and_writes_none_of_it(prepared_site, tmp_path):
+    site = copy_site(prepared_site, tmp_path)
+    with Server(site, log=tmp_path / "gunicorn.log") as server:
+        plans = []
+        for patient in range(1, 18):
+            created = server.request(
+                "POST",
+                "/api/v1/plans/",
+                {"patient": patient, "template": "iv-ketamine", "start_date": "2030-01-07"},
+            )
+            if created.status == 201:
+                plans.append(created.body["id"])
+    site.execute("vacuum")  # no free pages left: every new row needs the disk to grow
+
+    answers = {}
+    with Server(site, log=tmp_path / "gunicorn-full.log", KAP_SQLITE_FULL="1") as server:
+        for plan in plans:
+            answers[plan] = server.request("POST", f"/api/v1/plans/{plan}/book/", {})
+            if answers[plan].status == 503:
+                break
+
+    refused = [plan for plan, answer in answers.items() if answer.status == 503]
+    assert refused, {plan: answer.status for plan, answer in answers.items()}
+    answer = answers[refused[0]]
+    assert answer.body["reason"] == "full"
+    assert "nothing was written" in answer.body["detail"]
+    assert int(answer.headers["Retry-After"]) > 0
+    assert all(answer.status in (201, 409, 503) for answer in answers.values())
+    for plan, answer in answers.items():
+        booked = site.scalar(
+            "select count(*) from scheduling_appointment where plan_id = ?", (plan,)
+        )
+        # Each course is booked wholly or not at all.
+        assert booked == (len(answer.body["appointments"]) if answer.status == 201 else 0)
