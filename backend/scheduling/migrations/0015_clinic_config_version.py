@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0012_authorizations_and_waitlist_offers'),
+        ('scheduling', '0014_waitlist'),
     ]
 
     operations = [
