@@ -5,8 +5,6 @@ whoever runs it (the application, a shell, a script); TRUNCATE, which the test s
 to empty tables, is a statement of the table's owner and stays possible. Deleting the
 appointment or the user an entry names is refused before that (PROTECT), so the trail
 never loses an entry or its actor. SQLite has no such trigger: this is a no-op there.
-
-It also joins the two scheduling migrations numbered 0013 into one history.
 """
 
 import django.db.models.deletion
@@ -49,8 +47,7 @@ def _run(statements):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("scheduling", "0013_clinic_config_version"),
-        ("scheduling", "0014_waitlist"),
+        ("scheduling", "0015_clinic_config_version"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
