@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,22 +30,36 @@ USERS = {"front_desk": "frontdesk", "clinician": "clinician", "manager": "manage
 
 @dataclass
 class Site:
-    """A database directory (``VAR_DIR``) and the API tokens of the demo users."""
+    """A database (a SQLite file in ``var_dir``, or the PostgreSQL database ``pg_name``)
+    and the API tokens of the demo users."""
 
     var_dir: Path
     tokens: dict[str, str]
     env_extra: dict[str, str] = field(default_factory=dict)
+    pg_name: str | None = None
 
     @property
     def database(self) -> Path:
         return self.var_dir / "kap.sqlite3"
+
+    @property
+    def database_url(self) -> str:
+        if self.pg_name:
+            return f"postgres:///{self.pg_name}"
+        return f"sqlite:///{self.database}"
+
+    def timestamp(self, value: datetime):
+        """``value`` as this database's driver writes a Django datetime column."""
+        if self.pg_name:
+            return value
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
         env.update(
             {
                 "DJANGO_SETTINGS_MODULE": "tests.settings",
-                "DATABASE_URL": f"sqlite:///{self.database}",
+                "DATABASE_URL": self.database_url,
                 "VAR_DIR": str(self.var_dir),
                 "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
                 "LOG_LEVEL": "WARNING",
@@ -70,6 +85,11 @@ class Site:
 
     def copy_to(self, var_dir: Path) -> Site:
         var_dir.mkdir(parents=True, exist_ok=True)
+        if self.pg_name:
+            name = f"{self.pg_name}_{var_dir.parent.name}"[:63].replace("-", "_").lower()
+            subprocess.run(["dropdb", "--if-exists", name], check=True, capture_output=True)
+            subprocess.run(["createdb", "-T", self.pg_name, name], check=True)
+            return Site(var_dir, dict(self.tokens), dict(self.env_extra), name)
         # The online backup API copies a consistent database, WAL included.
         source = sqlite3.connect(self.database)
         target = sqlite3.connect(var_dir / "kap.sqlite3")
@@ -79,7 +99,16 @@ class Site:
         target.close()
         return Site(var_dir, dict(self.tokens), dict(self.env_extra))
 
+    def drop(self) -> None:
+        if self.pg_name:
+            subprocess.run(["dropdb", "--if-exists", self.pg_name], check=False)
+
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        if self.pg_name:
+            import psycopg
+
+            with psycopg.connect(dbname=self.pg_name) as db:
+                return db.execute(sql.replace("?", "%s"), params).fetchall()
         db = sqlite3.connect(self.database, timeout=30)
         try:
             return db.execute(sql, params).fetchall()
@@ -87,6 +116,11 @@ class Site:
             db.close()
 
     def execute(self, sql: str, params: tuple = ()) -> int:
+        if self.pg_name:
+            import psycopg
+
+            with psycopg.connect(dbname=self.pg_name) as db:
+                return db.execute(sql.replace("?", "%s"), params).rowcount
         db = sqlite3.connect(self.database, timeout=30)
         try:
             with db:
@@ -98,9 +132,12 @@ class Site:
         return self.query(sql, params)[0][0]
 
 
-def prepare_site(var_dir: Path) -> Site:
-    site = Site(var_dir, {})
+def prepare_site(var_dir: Path, pg_name: str | None = None) -> Site:
+    site = Site(var_dir, {}, pg_name=pg_name)
     var_dir.mkdir(parents=True, exist_ok=True)
+    if pg_name:
+        subprocess.run(["dropdb", "--if-exists", pg_name], check=True, capture_output=True)
+        subprocess.run(["createdb", pg_name], check=True)
     site.manage("migrate", "--noinput")
     site.manage("loaddata", "fixtures/demo.json")
     site.manage("demo_schedule")

@@ -16,7 +16,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from backend.scheduling.booking.idempotency import IN_PROGRESS_LEASE
-from tests.resilience.kit import Server, copy_site
+from tests.resilience.kit import Server
 
 KEY = "crash-test-course-1"
 
@@ -73,8 +73,8 @@ def orphan_holds(site) -> int:
     )
 
 
-def test_kill_9_in_the_middle_of_a_course_booking_leaves_it_wholly_absent(prepared_site, tmp_path):
-    site = copy_site(prepared_site, tmp_path)
+def test_kill_9_in_the_middle_of_a_course_booking_leaves_it_wholly_absent(demo_site, tmp_path):
+    site = demo_site
     marker = tmp_path / "reached"
     pause = f"plan_book.written={marker}"
     with Server(site, workers=1, log=tmp_path / "gunicorn.log", KAP_FAULT_PAUSES=pause) as server:
@@ -130,7 +130,7 @@ def test_kill_9_in_the_middle_of_a_course_booking_leaves_it_wholly_absent(prepar
     assert (
         site.execute(
             "update scheduling_idempotencykey set created_at = ? where key = ?",
-            (expired.strftime("%Y-%m-%d %H:%M:%S.%f"), KEY),
+            (site.timestamp(expired), KEY),
         )
         == 1
     )
