@@ -2,8 +2,9 @@
 
 The worker is stopped at ``plan_book.written`` (backend/common/faults.py): every
 appointment, hold and planned session of the course written, nothing committed. Killed
-there, the course must be wholly absent (SQLite rolls the open transaction back), no hold
-may be left without its appointment, and the Idempotency-Key's claim behaves as
+there, the course must be wholly absent (the database rolls the open transaction back;
+on SQLite in the SQLite run, on PostgreSQL in the PostgreSQL run), no hold may be left
+without its appointment, and the Idempotency-Key's claim behaves as
 backend/scheduling/booking/idempotency.py documents: "in progress" (409, retry later)
 until its lease runs out, then claimable again, when the retry books the whole course
 once and every further retry replays that answer.
