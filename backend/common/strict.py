@@ -45,6 +45,8 @@ def _error_params(error_key: str, data) -> dict:
         return {"data_type": type(data).__name__}
     if error_key == "invalid_choice":
         return {"input": data}
+    if error_key == "not_a_list":
+        return {"input_type": type(data).__name__}
     return {}
 
 
@@ -83,6 +85,9 @@ def install() -> None:
         "invalid",
     )
     _strict(fields.ChoiceField, _choice_accepts, "invalid_choice")
+    # DRF takes any iterable for these lists, so an object {} would pass as [].
+    _strict(fields.MultipleChoiceField, lambda field, data: isinstance(data, list), "not_a_list")
+    _strict(relations.ManyRelatedField, lambda field, data: isinstance(data, list), "not_a_list")
     _strict(relations.PrimaryKeyRelatedField, _pk_accepts, "incorrect_type")
     # The scoped reference of every clinic's data reads ids itself (not through DRF's).
     from backend.common.serializers import ScopedPrimaryKeyRelatedField

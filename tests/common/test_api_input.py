@@ -72,3 +72,28 @@ def test_an_error_is_json_even_when_a_calendar_was_asked_for(front_desk_api):
 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
+
+
+def test_an_object_where_a_list_of_ids_belongs_is_refused(manager_api, world):
+    body = {
+        "clinic": world.clinic.id,
+        "slug": "strict",
+        "name": "Strict",
+        "in_room_minutes": 30,
+        "room_kind": "therapy",
+        "rooms": {},
+    }
+
+    response = manager_api.post("/api/v1/session-types/", body, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["rooms"]
+
+
+def test_options_is_json_even_when_csv_was_asked_for(manager_api, world):
+    response = manager_api.options(
+        f"/api/v1/reports/utilization/?clinic={world.clinic.id}&format=csv"
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
