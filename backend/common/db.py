@@ -1,6 +1,7 @@
 """Where the code steps past the ORM, in one place, for both SQLite and PostgreSQL.
 
-- SQL expressions the ORM lacks (``EpochSeconds``, ``EpochMinutes``, ``IntegerList``);
+- SQL expressions the ORM lacks (``EpochSeconds``, ``EpochMinutes``, ``IntegerList``,
+  ``TextList``);
 - raw-cursor reads of ORM-built querysets (``raw_rows_fetch``, ``PreparedQuery``), used
   where profiling showed the ORM's own work costing as much as the query;
 - what the database driver says about a refused write (``constraint_violated``,
@@ -94,6 +95,30 @@ class IntegerList(Aggregate):
             return list(map(int, value.split(",")))
         # None: the group had no row for this aggregate's filter.
         return value or []
+
+
+class TextList(Aggregate):
+    """All of a group's values of a text expression, as one list (in no set order).
+
+    PostgreSQL hands back an array; SQLite a text joined by the unit separator (a character
+    no name or role contains), split here. A group with no value gives an empty list.
+    """
+
+    output_field = TextField()
+    SEPARATOR = "\x1f"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="group_concat(%(expressions)s, char(31))", **extra
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function="array_agg", **extra)
+
+    def convert_value(self, value, expression, connection):
+        if isinstance(value, str):
+            return value.split(self.SEPARATOR)
+        return [v for v in value or [] if v is not None]
 
 
 # --- raw-cursor reads ---------------------------------------------------------------------
@@ -193,6 +218,29 @@ class PreparedQuery:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
+
+
+# --- row locks ----------------------------------------------------------------------------
+
+
+def row_locks_take(querysets: list[QuerySet]) -> None:
+    """Take the row locks of several ``select_for_update()`` querysets in one statement.
+
+    Each queryset (built by the ORM, ids ordered) becomes a scalar subquery of one SELECT;
+    PostgreSQL evaluates them left to right, so the locks are taken in the order given,
+    as the separate statements would take them, in one round trip instead of one per table.
+    Runs inside the caller's transaction. Databases without row locks: nothing to do.
+    """
+    if not querysets or not connection.features.has_select_for_update:
+        return
+    parts, params = [], []
+    for index, queryset in enumerate(querysets):
+        sql, more = queryset.query.sql_with_params()
+        parts.append(f"(SELECT count(*) FROM ({sql}) AS locked_{index})")
+        params += more
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        cursor.fetchall()
 
 
 # --- refused writes -----------------------------------------------------------------------

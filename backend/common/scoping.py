@@ -59,24 +59,35 @@ class Access:
 NO_ACCESS = Access()
 
 
+def access_build(*, is_superuser: bool, grants: Iterable[tuple[int | None, str]]) -> Access:
+    """An ``Access`` from the user's memberships as ``(clinic_id or None, role)`` pairs."""
+    if is_superuser:
+        return Access(is_superuser=True)
+    roles: dict[int | None, set[str]] = {}
+    for clinic_id, role in grants:
+        roles.setdefault(clinic_id, set()).add(role)
+    everywhere = frozenset(roles.pop(None, ()))
+    return Access(
+        roles_by_clinic={cid: frozenset(r) for cid, r in roles.items()},
+        roles_everywhere=everywhere,
+    )
+
+
+def access_remember(user: Any, access: Access) -> None:
+    """Keep ``access`` on the user object for the rest of the request (an authentication
+    that read the memberships together with the user, in one query, hands them over)."""
+    user._kap_access = access
+
+
 def access_of(user: Any) -> Access:
     """The user's roles per clinic, read once per request and kept on the user object."""
     if user is None or not user.is_authenticated or not user.is_active:
         return NO_ACCESS
     cached = getattr(user, "_kap_access", None)
     if cached is None:
-        if user.is_superuser:
-            cached = Access(is_superuser=True)
-        else:
-            roles: dict[int | None, set[str]] = {}
-            for clinic_id, role in user.memberships.values_list("clinic_id", "role"):
-                roles.setdefault(clinic_id, set()).add(role)
-            everywhere = frozenset(roles.pop(None, ()))
-            cached = Access(
-                roles_by_clinic={cid: frozenset(r) for cid, r in roles.items()},
-                roles_everywhere=everywhere,
-            )
-        user._kap_access = cached
+        grants = () if user.is_superuser else user.memberships.values_list("clinic_id", "role")
+        cached = access_build(is_superuser=user.is_superuser, grants=grants)
+        access_remember(user, cached)
     return cached
 
 

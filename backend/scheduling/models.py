@@ -9,7 +9,7 @@ from its topic, not from here.
 from backend.scheduling.authorizations.models import Authorization
 from backend.scheduling.booking.models import Appointment, AppointmentEvent, Hold, IdempotencyKey
 from backend.scheduling.day.models import Discharge, ReminderSent, RemsForm, RideConfirmation
-from backend.scheduling.feeds.models import FeedToken
+from backend.scheduling.feeds.models import FeedStamp, FeedToken
 from backend.scheduling.outbox.models import OutboxEvent
 from backend.scheduling.resources.models import (
     Clinic,
@@ -23,6 +23,7 @@ from backend.scheduling.resources.models import (
     StaffAbsence,
     WorkingHours,
 )
+from backend.scheduling.selfservice.models import PatientLink
 from backend.scheduling.waitlist.models import WaitlistEntry, WaitlistEvent
 
 __all__ = [
@@ -32,12 +33,14 @@ __all__ = [
     "Clinic",
     "Closure",
     "Discharge",
+    "FeedStamp",
     "FeedToken",
     "Hold",
     "IdempotencyKey",
     "OpeningHours",
     "OutboxEvent",
     "Patient",
+    "PatientLink",
     "ReminderSent",
     "RemsForm",
     "RideConfirmation",

@@ -11,14 +11,16 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from backend.common.db import row_locks_take
 from backend.scheduling.booking.models import Appointment
 from backend.scheduling.resources.models import Patient, Seat, Staff
 
 
-def _lock(model, ids: Iterable[int]) -> None:
+def _locking(model, ids: Iterable[int]):
     ids = sorted(set(ids))
-    if ids:
-        list(model.objects.select_for_update().filter(id__in=ids).order_by("id").values_list("id"))
+    if not ids:
+        return None
+    return model.objects.select_for_update().filter(id__in=ids).order_by("id").values_list("id")
 
 
 def resources_lock(
@@ -27,11 +29,15 @@ def resources_lock(
     seat_ids: Iterable[int] = (),
     staff_ids: Iterable[int] = (),
 ) -> None:
+    """Lock the patients, seats and staff, in that order, in one statement."""
     if not connection.features.has_select_for_update:
         return
-    _lock(Patient, patient_ids)
-    _lock(Seat, seat_ids)
-    _lock(Staff, staff_ids)
+    querysets = [
+        _locking(Patient, patient_ids),
+        _locking(Seat, seat_ids),
+        _locking(Staff, staff_ids),
+    ]
+    row_locks_take([q for q in querysets if q is not None])
 
 
 def appointment_lock(appointment_id: int) -> Appointment:

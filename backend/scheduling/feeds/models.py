@@ -79,3 +79,29 @@ class FeedToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner_kind} feed token ({'revoked' if self.revoked_at else 'live'})"
+
+
+class FeedStamp(models.Model):
+    """A counter per feed owner, raised whenever anything in the owner's feed may change.
+
+    Database triggers (migration ``feed_stamps``) raise it in the same transaction as every
+    write to appointments (the patient's, the session room's, the staff member's, and the
+    recovery rooms' of its recovery holds, before and after the change) and to recovery
+    holds (their room's): so ORM saves, bulk writes and ``update()`` all count, and a feed's
+    ETag needs one indexed row instead of a pass over its events (a 304 costs the same for
+    forty events or five thousand). Rows are created on first change; none means never
+    changed since the stamps began.
+    """
+
+    owner_kind = models.CharField(max_length=20, choices=FeedOwnerKind.choices)
+    owner_id = models.BigIntegerField()
+    version = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner_kind", "owner_id"], name="feed_stamp_owner")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_kind} {self.owner_id}: version {self.version}"

@@ -5,11 +5,11 @@ room or staff member) has at most one live token. Answering a feed request is sp
 that polling stays cheap:
 
 1. ``feed_lookup``: the live token and what it is about, as plain data (one query);
-2. ``feed_version``: the ETag and Last-Modified from an aggregate over the feed's
-   appointments plus the small reference tables the wording uses (two or three queries,
-   whatever the number of events), so a 304 never renders anything;
-3. ``feed_render``: one more query for the rows, then the pure ``feeds.content`` and
-   ``feeds.ical`` modules turn them into bytes.
+2. ``feed_version``: the ETag and Last-Modified from the owner's feed stamp, one indexed
+   row that database triggers raise on every write to the feed's appointments (one
+   query, whatever the number of events), so a 304 never renders or scans anything;
+3. ``feed_render``: the small reference tables the wording uses and the rows, then the
+   pure ``feeds.content`` and ``feeds.ical`` modules turn them into bytes.
 
 The queries of steps 1 and 2 run on every poll and are compiled once per process (see
 ``PreparedQuery``): compiling a query costs more than running these ones, and a 304 has a
@@ -45,7 +45,7 @@ from backend.scheduling.feeds.content import (
     staff_event,
 )
 from backend.scheduling.feeds.ical import FeedCalendar, FeedEvent, calendar_bytes
-from backend.scheduling.feeds.models import FeedOwnerKind, FeedToken
+from backend.scheduling.feeds.models import FeedOwnerKind, FeedStamp, FeedToken
 from backend.scheduling.resources.choices import RecoveryLocation, RoomKind
 from backend.scheduling.resources.models import Clinic, Patient, Room, Seat, SessionType, Staff
 
@@ -153,6 +153,9 @@ class FeedSubject:
     clinic_id: int
     clinic: ClinicInfo
     clinic_updated_at: datetime
+    # Changes with any session type, room, seat or staff member the wording names
+    # (resources.config), so the ETag covers the reference tables without reading them.
+    clinic_config_version: int = 0
 
     @property
     def name(self) -> str:
@@ -176,6 +179,7 @@ _SUBJECT_FIELDS = (
     "clinic__phone",
     "clinic__feed_event_title",
     "clinic__updated_at",
+    "clinic__config_version",
 )
 
 
@@ -206,6 +210,7 @@ def feed_lookup(token_hash: str) -> FeedSubject | None:
         clinic_id,
         *clinic,
         clinic_updated_at,
+        clinic_config_version,
     ) = found[0]
     owner_id, owner_name = {
         FeedOwnerKind.PATIENT: (patient_id, ""),
@@ -222,6 +227,7 @@ def feed_lookup(token_hash: str) -> FeedSubject | None:
         clinic_id=clinic_id,
         clinic=ClinicInfo(*clinic),
         clinic_updated_at=raw_datetime(clinic_updated_at),
+        clinic_config_version=clinic_config_version,
     )
 
 
@@ -271,7 +277,8 @@ class FeedVersion:
     etag: str
     last_modified: datetime
     window: FeedWindow
-    references: FeedReferences
+    # Read only to render (a 304 needs none of it); None until then.
+    references: FeedReferences | None = None
 
 
 def _is_recovery_room(subject: FeedSubject) -> bool:
@@ -416,38 +423,41 @@ def _clinic_info(clinic: Clinic) -> ClinicInfo:
     )
 
 
-def feed_version(subject: FeedSubject, *, now: datetime) -> FeedVersion:
-    """ETag and Last-Modified of the feed as it stands, without rendering it.
+_STAMP = PreparedQuery(
+    lambda kind, owner: FeedStamp.objects.filter(owner_kind=kind, owner_id=owner).values_list(
+        "version", "changed_at"
+    ),
+    kind=str,
+    owner=int,
+)
 
-    The ETag covers everything the bytes are made of: the window's day, an aggregate that
-    moves whenever an appointment in the feed is added, removed or saved (every save bumps
-    ``updated_at``), the clinic's and owner's wording, the reference tables and the format.
+
+def feed_version(subject: FeedSubject, *, now: datetime) -> FeedVersion:
+    """ETag and Last-Modified of the feed as it stands, without rendering it (one query
+    of one indexed row, whatever the feed's size).
+
+    The ETag covers everything the bytes are made of: the window's day, the owner's feed
+    stamp (raised by database triggers on every write to the appointments and recovery
+    holds the feed lists, see ``FeedStamp``), the clinic's wording and its configuration
+    stamp (session types, rooms, seats and staff named in the events), and the format.
     """
     window = FeedWindow.around(now)
-    prepared = _STATES[subject.owner_kind, _is_recovery_room(subject)]
-    [(count, modified, sequences, ids)] = prepared.rows(
-        owner=subject.owner_id,
-        start=window.start,
-        end=window.end,
-        cancelled_since=window.cancelled_since,
-        reach=window.reach,
-    )
-    modified = raw_datetime(modified)
-    references = _references(subject)
+    found = _STAMP.rows(kind=subject.owner_kind, owner=subject.owner_id)
+    stamp, changed_at = found[0] if found else (0, None)
+    changed_at = raw_datetime(changed_at)
     parts = (
         FEED_FORMAT,
         subject,
         window.day.isoformat(),
-        (count, modified, sequences, ids),
-        sorted(references.sessions.items()),
-        sorted(references.names.items()),
+        stamp,
+        changed_at,
         feed_uid_domain(),
         feed_refresh_minutes(),
     )
     etag = '"' + hashlib.sha256(repr(parts).encode()).hexdigest()[:40] + '"'
-    stamps = [subject.clinic_updated_at, subject.created_at, modified]
+    stamps = [subject.clinic_updated_at, subject.created_at, changed_at]
     last_modified = max(s for s in stamps if s is not None).replace(microsecond=0)
-    return FeedVersion(etag=etag, last_modified=last_modified, window=window, references=references)
+    return FeedVersion(etag=etag, last_modified=last_modified, window=window)
 
 
 def feed_content(
@@ -464,8 +474,9 @@ def feed_content(
     values = rows.order_by(f"{prefix}start", f"{prefix}id").values_list(*fields)
 
     clinic = subject.clinic
-    sessions = version.references.sessions
-    names = version.references.names
+    references = version.references or _references(subject)
+    sessions = references.sessions
+    names = references.names
     domain = feed_uid_domain()
     refresh = feed_refresh_minutes()
     n = len(_FACT_FIELDS)

@@ -199,8 +199,9 @@ def test_an_appointment_outside_any_plan_just_moves_even_with_cascade(plan_world
     assert Appointment.objects.get(pk=single.pk).start == new_start
 
 
-def _locked_ids(sql: str) -> set[int]:
-    found = re.search(r"IN \(([\d, ]+)\)", sql)
+def _locked_ids(sql: str, table: str) -> set[int]:
+    """The ids locked in ``table`` by a statement (which may lock several tables)."""
+    found = re.search(r"IN \(([\d, ]+)\)", sql[sql.index(f'FROM "{table}"') :])
     return {int(i) for i in found.group(1).split(",")} if found else set()
 
 
@@ -225,15 +226,20 @@ def test_the_course_is_locked_up_front_in_one_order_before_anything_is_written(
     locks = [(i, sql) for i, sql in enumerate(sqls) if " FOR UPDATE" in sql]
     tables = ["plans_treatmentplan", "scheduling_appointment", "scheduling_patient"]
     tables += ["scheduling_seat", "scheduling_staff"]
+    # (statement, place in it): patients, seats and staff are locked by one statement, in
+    # the order of its subqueries.
     first_lock = {
-        table: next(i for i, sql in locks if f'FROM "{table}"' in sql) for table in tables
+        table: next(
+            (i, sql.index(f'FROM "{table}"')) for i, sql in locks if f'FROM "{table}"' in sql
+        )
+        for table in tables
     }
     # The plan, then its appointments, then patient, seats and staff, all before any write.
     assert list(first_lock.values()) == sorted(first_lock.values())
-    assert max(first_lock.values()) < first_write
+    assert max(i for i, _ in first_lock.values()) < first_write
     # No later lock reaches a seat or staff member the first one did not take.
     for table in ("scheduling_seat", "scheduling_staff"):
-        taken = _locked_ids(sqls[first_lock[table]])
+        taken = _locked_ids(sqls[first_lock[table][0]], table)
         for _, sql in locks:
             if f'FROM "{table}"' in sql:
-                assert _locked_ids(sql) <= taken
+                assert _locked_ids(sql, table) <= taken

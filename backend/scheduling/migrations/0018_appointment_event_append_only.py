@@ -47,7 +47,7 @@ def _run(statements):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("scheduling", "0015_clinic_config_version"),
+        ("scheduling", "0017_feed_stamps"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
