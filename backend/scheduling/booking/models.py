@@ -240,7 +240,7 @@ class AppointmentEvent(models.Model):
     """One entry of an appointment's audit trail: who did what, when, and what changed.
 
     Append-only: on PostgreSQL a trigger refuses every UPDATE and DELETE (migration
-    0018); the appointment and the actor it names cannot be deleted away from it.
+    0021); the appointment and the actor it names cannot be deleted away from it.
     """
 
     appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="events")

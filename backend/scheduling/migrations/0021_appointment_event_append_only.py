@@ -47,7 +47,7 @@ def _run(statements):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("scheduling", "0017_feed_stamps"),
+        ("scheduling", "0020_telehealth_and_group_sessions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
