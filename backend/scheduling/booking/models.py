@@ -240,10 +240,10 @@ class AppointmentEvent(models.Model):
     """One entry of an appointment's audit trail: who did what, when, and what changed.
 
     Append-only: on PostgreSQL a trigger refuses every UPDATE and DELETE (migration
-    0021); the appointment and the actor it names cannot be deleted away from it.
+    0021) unless its appointment goes with it; the actor it names cannot be deleted.
     """
 
-    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="events")
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
