@@ -16,11 +16,13 @@ DEMO_PASSWORD := kap-demo-2026
 DEMO ?= 1
 
 # Local development runs with DEBUG on (no SECRET_KEY needed); `DEBUG=0 make run` overrides.
-run demo migrate token: export DEBUG ?= 1
+# backup and restore need no SECRET_KEY either; in production the environment sets it.
+run demo migrate token backup restore: export DEBUG ?= 1
 
 .DEFAULT_GOAL := help
 
-.PHONY: help .venv venv run demo migrate token test lint fmt clean bench axe
+.PHONY: help .venv venv run demo migrate token backup restore test lint fmt clean bench axe \
+	_token-usage _restore-usage
 
 help:
 	@echo "make run      install if needed, migrate, load the demo data, serve on 127.0.0.1:$(PORT)"
@@ -31,6 +33,8 @@ help:
 	@echo "make migrate  apply database migrations"
 	@echo "make token USER=frontdesk   print (creating if needed) that user's API token"
 	@echo "make demo     migrate and load the demo data without serving"
+	@echo "make backup   copy the whole database to var/backups/ (FILE=... to choose; safe while serving)"
+	@echo "make restore FILE=var/backups/...   replace the whole database with that backup"
 	@echo "make bench    run the benchmarks (SIZE=$(SIZE))"
 	@echo "make clean    remove var/ (the SQLite database) and caches; keeps .venv"
 
@@ -95,9 +99,23 @@ run: $(STAMP)
 
 # The README's token command, with the same local settings as `make run`.
 USER_NAME = $(if $(filter command line,$(origin USER)),$(USER),)
-token: $(STAMP)
-	@if [ -z '$(USER_NAME)' ]; then echo "usage: make token USER=<username>" >&2; exit 2; fi
+# The usage checks come first, so that a forgotten argument installs nothing.
+token: _token-usage $(STAMP)
 	$(MANAGE) apitoken '$(USER_NAME)'
+
+_token-usage:
+	@if [ -z '$(USER_NAME)' ]; then echo "usage: make token USER=<username>" >&2; exit 2; fi
+
+# Backups (docs/operations.md): SQLite's online backup API, or pg_dump/pg_restore.
+FILE ?=
+backup: $(STAMP)
+	$(MANAGE) backup $(if $(FILE),--output '$(FILE)')
+
+restore: _restore-usage $(STAMP)
+	$(MANAGE) restore '$(FILE)' --yes
+
+_restore-usage:
+	@if [ -z '$(FILE)' ]; then echo "usage: make restore FILE=<backup file>" >&2; exit 2; fi
 
 # --- checks -------------------------------------------------------------------------------
 # pytest exits 5 when it collected no tests: say so instead of failing with a bare code.

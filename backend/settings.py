@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    # Shared plumbing: strict JSON input for every serializer (backend/common/strict.py).
+    "backend.common",
     "backend.scheduling",
     "backend.plans",
     "backend.interop",
@@ -117,7 +119,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
+        # How long a write waits for another process's write to finish ("database is
+        # locked") before the request answers 503 with Retry-After.
+        "timeout": float(os.environ.get("SQLITE_TIMEOUT_SECONDS", "30")),
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA mmap_size=268435456;"
         ),
@@ -293,8 +297,11 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "backend.common.schema.ErrorDocumentingSchema",
     "EXCEPTION_HANDLER": "backend.common.errors.api_exception_handler",
+    # JSON objects in (forms and multipart answer 415); OPTIONS never fails.
+    "DEFAULT_PARSER_CLASSES": ["backend.common.parsers.JSONObjectParser"],
+    "DEFAULT_METADATA_CLASS": "backend.common.metadata.ApiMetadata",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

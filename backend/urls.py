@@ -33,3 +33,7 @@ urlpatterns = [
     path("ride/", include("backend.scheduling.day.public_urls")),
     path("visit/<str:token>/", plans_public.patient_link, name="patient-link"),
 ]
+
+# JSON 404s under /api/; 503 with Retry-After while the database is unavailable.
+handler404 = "backend.common.handlers.not_found"
+handler500 = "backend.common.handlers.server_error"

@@ -26,3 +26,16 @@ SECURE_PROXY_SSL_HEADER = None
 SECURE_SSL_REDIRECT = False
 # The login lockout (django-axes) stays on, as in production: its state lives in the test
 # database, so each test starts with no failed attempts.
+
+# Crash tests (tests/resilience) stop a server's request at a named point to kill it there
+# (backend/common/faults.py): KAP_FAULT_PAUSES="point=marker-file,...".
+FAULT_PAUSES = dict(
+    item.split("=", 1) for item in os.environ.get("KAP_FAULT_PAUSES", "").split(",") if item
+)
+# ...and open the SQLite database read-only, as a full or read-only disk would leave it.
+if os.environ.get("KAP_SQLITE_READ_ONLY") and DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["NAME"] = f"file:{DATABASES['default']['NAME']}?mode=ro"  # noqa: F405
+    DATABASES["default"]["OPTIONS"]["uri"] = True  # noqa: F405
+# ...or as a full disk leaves it: the database may not grow by a page (SQLITE_FULL).
+if os.environ.get("KAP_SQLITE_FULL") and DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["OPTIONS"]["init_command"] += " PRAGMA max_page_count = 1;"  # noqa: F405

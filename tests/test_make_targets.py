@@ -8,7 +8,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = ["run", "test", "lint", "fmt", "migrate", "demo", "clean", "bench", ".venv"]
+TARGETS = [
+    "run",
+    "test",
+    "lint",
+    "fmt",
+    "migrate",
+    "demo",
+    "clean",
+    "bench",
+    ".venv",
+    "backup",
+]
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 
@@ -68,3 +79,28 @@ def test_make_test_passes_pytest_args_through():
     result = make_dry_run("test", "PYTEST_ARGS=-k demo")
 
     assert ".venv/bin/pytest -k demo" in result.stdout
+
+
+def test_make_backup_and_restore_run_the_backup_commands():
+    backup = make_dry_run("backup", "FILE=var/backups/monday.sqlite3")
+    restore = make_dry_run("restore", "FILE=var/backups/monday.sqlite3")
+
+    assert backup.returncode == 0, backup.stderr
+    assert "manage.py backup --output 'var/backups/monday.sqlite3'" in backup.stdout
+    assert restore.returncode == 0, restore.stderr
+    assert "manage.py restore 'var/backups/monday.sqlite3' --yes" in restore.stdout
+
+
+def test_make_restore_without_a_file_says_how():
+    result = subprocess.run(
+        ["make", "--no-print-directory", "restore"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}},
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert "usage: make restore FILE=<backup file>" in result.stderr

@@ -13,6 +13,7 @@ The ORM stays the only definition of every query: nothing here writes SQL for a 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -266,3 +267,93 @@ def constraint_violated(exc: BaseException) -> str | None:
 def deadlock_detected(exc: BaseException) -> bool:
     """Whether the database aborted this transaction to break a deadlock (PostgreSQL)."""
     return getattr(_driver_error(exc), "sqlstate", None) == DEADLOCK_SQLSTATE
+
+
+# --- the database unable to serve a request for now -----------------------------------------
+# Failures that say nothing about the request and pass once the database is back, not
+# busy, or has room again: the API answers 503 with Retry-After, never 500 (see
+# backend.common.errors). Recognised from the driver's codes, never from message text:
+# any other database error (a missing table, a bug) stays an error.
+
+# PostgreSQL SQLSTATEs (and classes) of a server that cannot serve the request right now.
+_PG_BUSY = {"40001", "40P01", "55P03", "57014"}  # serialization, deadlock, lock, timeout
+_PG_READ_ONLY = {"25006"}  # read_only_sql_transaction (a standby, or set read-only)
+_PG_FULL_CLASS = "53"  # insufficient resources: disk full, out of memory, connections
+_PG_DOWN_CLASSES = {"08", "57"}  # connection exceptions; shutdown, cannot connect now
+# SQLite primary result codes (the low byte of an extended code).
+_SQLITE_BUSY = {5, 6}  # SQLITE_BUSY ("database is locked"), SQLITE_LOCKED
+_SQLITE_READ_ONLY = {8}  # SQLITE_READONLY
+_SQLITE_FULL = {13}  # SQLITE_FULL
+_SQLITE_DOWN = {10, 14, 15}  # SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_PROTOCOL
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """Why the database could not serve a request, for the client, and when to retry."""
+
+    reason: str  # "busy", "read_only", "full" or "down"
+    message: str
+    retry_after: int
+
+
+_UNAVAILABLE = {
+    "busy": Unavailable(
+        "busy",
+        "The database is busy with other changes at the moment; nothing was written. "
+        "Try again in a moment.",
+        1,
+    ),
+    "read_only": Unavailable(
+        "read_only",
+        "The database accepts no changes at the moment (it is read-only); nothing was "
+        "written. Try again later.",
+        30,
+    ),
+    "full": Unavailable(
+        "full",
+        "The database has run out of space or resources; nothing was written. Try again later.",
+        30,
+    ),
+    "down": Unavailable(
+        "down",
+        "The database cannot be reached at the moment; nothing was written. Try again shortly.",
+        5,
+    ),
+}
+
+
+def database_unavailable(exc: BaseException) -> Unavailable | None:
+    """Why the database could not serve this request for now, if that is why ``exc``
+    was raised; None for any other error (which stays an error)."""
+    from django.db import DatabaseError, InterfaceError, OperationalError
+
+    if not isinstance(exc, DatabaseError):
+        return None
+    driver = _driver_error(exc)
+    sqlite_code = getattr(driver, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        primary = sqlite_code & 0xFF
+        for reason, codes in (
+            ("busy", _SQLITE_BUSY),
+            ("read_only", _SQLITE_READ_ONLY),
+            ("full", _SQLITE_FULL),
+            ("down", _SQLITE_DOWN),
+        ):
+            if primary in codes:
+                return _UNAVAILABLE[reason]
+        return None
+    sqlstate = getattr(driver, "sqlstate", None)
+    if sqlstate:
+        if sqlstate in _PG_BUSY:
+            return _UNAVAILABLE["busy"]
+        if sqlstate in _PG_READ_ONLY:
+            return _UNAVAILABLE["read_only"]
+        if sqlstate[:2] == _PG_FULL_CLASS:
+            return _UNAVAILABLE["full"]
+        if sqlstate[:2] in _PG_DOWN_CLASSES:
+            return _UNAVAILABLE["down"]
+        return None
+    # No code at all: the driver lost (or never had) its connection to the server.
+    if isinstance(exc, InterfaceError | OperationalError):
+        return _UNAVAILABLE["down"]
+    return None

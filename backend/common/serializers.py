@@ -157,14 +157,20 @@ class ClockTimeField(serializers.TimeField):
         return parsed
 
 
+@extend_schema_field({"$ref": "#/components/schemas/FieldErrors"})
+class FieldErrorsField(serializers.DictField):
+    """Messages by field name, nested as the input is (see backend.common.schema)."""
+
+
 class ErrorSerializer(serializers.Serializer):
-    """The body of every 4xx answer."""
+    """The body of every error answer (4xx, and 503 while the database is unavailable).
+
+    ``errors`` is always present, empty when no field is at fault; ``conflicts`` only on
+    409. Some errors add context of their own beside these keys.
+    """
 
     detail = serializers.CharField()
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="Messages by field name.",
-    )
+    errors = FieldErrorsField(help_text="Messages by field name.")
     conflicts = serializers.ListField(
         child=serializers.DictField(), required=False, help_text="Only on 409."
     )

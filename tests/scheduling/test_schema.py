@@ -51,7 +51,10 @@ def test_schema_describes_every_resource_operation(schema, name):
 
     assert set(paths[f"/api/v1/{name}/"]) == {"get", "post"}
     assert set(paths[f"/api/v1/{name}/{{id}}/"]) == {"get", "put", "patch", "delete"}
-    assert set(paths[f"/api/v1/{name}/{{id}}/"]["delete"]["responses"]) == {"204", "409"}
+    delete = set(paths[f"/api/v1/{name}/{{id}}/"]["delete"]["responses"])
+    assert delete == {"204", "401", "403", "404", "409", "503"}
+    create = set(paths[f"/api/v1/{name}/"]["post"]["responses"])
+    assert {"201", "400", "409"} <= create
 
 
 def test_schema_documents_nested_writes(schema):

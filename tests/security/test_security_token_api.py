@@ -155,7 +155,7 @@ def test_the_schema_documents_every_answer():
     schema = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
 
     operation = schema["paths"]["/api/v1/auth/token/"]["post"]
-    assert set(operation["responses"]) == {"200", "400", "403", "429"}
+    assert {"200", "400", "403", "429"} <= set(operation["responses"])
     assert operation["security"] == [{}]  # no credentials needed to ask
     assert "Retry-After" in operation["responses"]["429"]["headers"]
     request = schema["components"]["schemas"]["TokenRequestRequest"]

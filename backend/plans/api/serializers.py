@@ -104,8 +104,9 @@ class PlanTemplateSerializer(ModelCleanMixin, serializers.ModelSerializer):
 
     def _write_phases(self, template: PlanTemplate, phases: list[dict[str, Any]]) -> None:
         template.phases.all().delete()
+        # The phases come validated with a placeholder position: their order gives it.
         PlanPhase.objects.bulk_create(
-            PlanPhase(template=template, position=i + 1, **{**p, "position": i + 1})
+            PlanPhase(**{**p, "template": template, "position": i + 1})
             for i, p in enumerate(phases)
         )
 

@@ -6,8 +6,10 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from backend.common.errors import Conflict
 from backend.common.roles import BOOKING_ROLES, Role
 from backend.common.scoping import ClinicScopedViewMixin, access_of
 from backend.common.serializers import ErrorSerializer, input_validated
@@ -91,6 +93,29 @@ class PlanTemplateViewSet(ClinicScopedViewMixin, viewsets.ModelViewSet):
     @extend_schema(responses=RESPONSES_TEMPLATE_EDIT)
     def partial_update(self, request, *args, **kwargs):
         return super().partial_update(request, *args, **kwargs)
+
+    @extend_schema(
+        responses={
+            204: None,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="A built-in template, or one that plans still use: set "
+                '"active" to false to retire it instead.',
+            ),
+        }
+    )
+    def destroy(self, request, *args, **kwargs):
+        # Built-ins are refused before the role check, which would otherwise answer 403
+        # as if another role could: nobody deletes them (a plan in use is the handler's
+        # 409, backend.common.errors).
+        template = get_object_or_404(self.filter_queryset(self.get_queryset()), **kwargs)
+        if template.clinic_id is None:
+            raise Conflict(
+                f"{template.name} is a built-in template: it cannot be deleted. To stop "
+                'offering it, edit it with "active" false (that makes your clinic\'s copy).',
+                conflicts=[{"model": "plantemplate", "builtin": True}],
+            )
+        return super().destroy(request, *args, **kwargs)
 
     def base_queryset(self):
         queryset = PlanTemplate.objects.prefetch_related("phases")

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 
 from backend.common.errors import Conflict, InvalidInput
+from backend.common.faults import fault_point
 from backend.plans.engine.expand import plan_expand
 from backend.plans.engine.rules import PlannedSlot
 from backend.plans.models import PlannedSession, PlanStatus, PlanTemplate, TreatmentPlan
@@ -323,6 +324,8 @@ def _plan_book_locked(
         now=now,
     )
     planned_sessions_point(plan, to_book, created, phases)
+    # Tests crash a worker here: the course written, not yet committed.
+    fault_point("plan_book.written")
     plan.status = PlanStatus.BOOKED
     plan.booked_at = plan.booked_at or now
     plan.save(update_fields=["status", "booked_at", "extra_horizon_weeks", "updated_at"])

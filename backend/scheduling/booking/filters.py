@@ -47,9 +47,16 @@ class DateOrDateTimeFilter(django_filters.Filter):
     field_class = DateOrDateTimeField
 
 
+class IdFilter(django_filters.NumberFilter):
+    """An id: a whole number, as the schema says (``plan=0.5`` is refused, not matched).
+    The plans app owns the plan model, hence no ModelChoiceFilter here."""
+
+    field_class = forms.IntegerField
+
+
 class AppointmentFilter(django_filters.FilterSet):
     clinic = django_filters.ModelChoiceFilter(queryset=Clinic.objects.all())
-    plan = django_filters.NumberFilter(field_name="plan_id")
+    plan = IdFilter(field_name="plan_id")
     status = django_filters.MultipleChoiceFilter(choices=AppointmentStatus.choices)
     start_after = DateOrDateTimeFilter(method="filter_start_after")
     start_before = DateOrDateTimeFilter(method="filter_start_before")

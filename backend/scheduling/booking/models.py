@@ -237,12 +237,16 @@ class Hold(models.Model):
 
 
 class AppointmentEvent(models.Model):
-    """One entry of an appointment's audit trail: who did what, when, and what changed."""
+    """One entry of an appointment's audit trail: who did what, when, and what changed.
+
+    Append-only: on PostgreSQL a trigger refuses every UPDATE and DELETE (migration
+    0021) unless its appointment goes with it; the actor it names cannot be deleted.
+    """
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField()
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     action = models.CharField(max_length=40)
     changes = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from backend.common.errors import InvalidInput
 from backend.scheduling.booking.availability import Placement, slots_find
 from backend.scheduling.booking.fetch import board_fetch, clinic_fetch, local_date_of, spec_of
+from backend.scheduling.booking.services import patient_eligibility_problems
 from backend.scheduling.resources.models import Clinic, Patient, Room, SessionType, Staff
 
 
@@ -47,6 +48,13 @@ def availability_search(
     earliest: time | None = None,
     latest: time | None = None,
 ) -> AvailabilityResult:
+    # Search never offers what booking would refuse: the same rules, the same 400s.
+    if not session_type.active:
+        raise InvalidInput("session_type", "This session type is no longer offered.")
+    if patient is not None:
+        problems = patient_eligibility_problems(patient, session_type)
+        if problems:
+            raise InvalidInput("patient", " ".join(problems))
     clinic = clinic_fetch(availability_clinic(session_type, clinic_id=clinic_id, patient=patient))
     if staff is not None and (
         staff.clinic_id != clinic.id or staff.role != session_type.staff_role

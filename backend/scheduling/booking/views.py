@@ -91,8 +91,23 @@ class AppointmentViewSet(
         )
         return Response(appointment_data(cancelled))
 
-    @extend_schema(responses={200: AppointmentEventSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    # Every event of one appointment, oldest first, in one answer (not paginated: an
+    # appointment has a handful of events).
+    @extend_schema(
+        summary="The appointment's audit trail",
+        description="Every change to the appointment, oldest first, in one answer.",
+        filters=False,
+        responses={
+            200: inline_serializer(
+                "AppointmentHistory",
+                {
+                    "appointment": serializers.IntegerField(),
+                    "events": AppointmentEventSerializer(many=True),
+                },
+            )
+        },
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
         appointment = self.get_object()
         events = AppointmentEvent.objects.filter(appointment=appointment).select_related("actor")

@@ -4,11 +4,10 @@ Any clinic role reads; managers write (front desk also writes patients). Every l
 its nested rows with prefetches, so its query count does not grow with the page.
 """
 
-from collections import Counter
 from typing import ClassVar
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model, ProtectedError
+from django.db.models import Model
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
@@ -37,28 +36,6 @@ IN_USE = OpenApiResponse(
 )
 
 
-def _plural(count: int, model: type[Model]) -> str:
-    meta = model._meta
-    return f"{count} {meta.verbose_name if count == 1 else meta.verbose_name_plural}"
-
-
-def _in_use_conflict(instance: Model, exc: ProtectedError, what: str) -> Conflict:
-    counts = Counter(type(obj) for obj in exc.protected_objects)
-    references = sorted(counts.items(), key=lambda item: item[0]._meta.model_name)
-    detail = f"This {what} cannot be deleted: it is referenced by " + " and ".join(
-        _plural(count, model) for model, count in references
-    )
-    detail += "."
-    if any(field.name == "active" for field in instance._meta.concrete_fields):
-        detail += f' Set "active" to false to retire the {what} and keep its history.'
-    return Conflict(
-        detail,
-        conflicts=[
-            {"model": model._meta.model_name, "count": count} for model, count in references
-        ],
-    )
-
-
 def _crud_schema(resource: str, plural: str):
     return extend_schema_view(
         list=extend_schema(summary=f"List {plural}"),
@@ -71,7 +48,8 @@ def _crud_schema(resource: str, plural: str):
 
 
 class ResourceViewSet(ClinicScopedViewMixin, viewsets.ModelViewSet):
-    """Deleting what appointments (or patients) still refer to is a 409, not a 500."""
+    """Deleting what appointments (or patients) still refer to is a 409, not a 500
+    (backend.common.errors answers ProtectedError for every view)."""
 
     write_roles: ClassVar[tuple[str, ...]] = (Role.MANAGER,)
     # What one row is called in messages.
@@ -95,13 +73,11 @@ class ResourceViewSet(ClinicScopedViewMixin, viewsets.ModelViewSet):
                 "that must be unique, most likely). Reload and try again."
             ) from exc
 
+    # Deleting a row that others still refer to raises ProtectedError before anything is
+    # deleted; the API's exception handler answers it (409 naming the referrers).
     def perform_destroy(self, instance: Model) -> None:
-        try:
-            with transaction.atomic():
-                instance.delete()
-        except ProtectedError as exc:
-            noun = self.noun or str(instance._meta.verbose_name)
-            raise _in_use_conflict(instance, exc, noun) from exc
+        with transaction.atomic():
+            instance.delete()
 
 
 @_crud_schema("clinic", "clinics")

@@ -5,7 +5,14 @@ from rest_framework.test import APIClient
 
 from backend.common.roles import Role
 from backend.plans.models import PlanTemplate, TreatmentPlan
-from tests.factories import ClinicFactory, PatientFactory, PlanTemplateFactory, UserFactory
+from tests.factories import (
+    ClinicFactory,
+    PatientFactory,
+    PlanPhaseFactory,
+    PlanTemplateFactory,
+    TreatmentPlanFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -111,8 +118,74 @@ def test_copying_into_a_clinic_the_manager_does_not_manage_is_refused(clinic_a, 
 def test_a_builtin_cannot_be_deleted_by_a_clinic_manager(manager_a, builtin):
     response = manager_a.delete(f"{URL}{builtin.id}/")
 
-    assert response.status_code == 403
+    assert response.status_code == 409
+    assert "built-in template: it cannot be deleted" in response.json()["detail"]
+    assert '"active" false' in response.json()["detail"]
     assert PlanTemplate.objects.filter(pk=builtin.pk).exists()
+
+
+def test_a_builtin_cannot_be_deleted_by_a_superuser_either(builtin):
+    superuser = client_for(UserFactory(is_superuser=True))
+
+    response = superuser.delete(f"{URL}{builtin.id}/")
+
+    assert response.status_code == 409
+    assert PlanTemplate.objects.filter(pk=builtin.pk).exists()
+
+
+def test_deleting_a_template_plans_use_is_a_409_naming_them_and_offering_deactivation(
+    manager_a, clinic_a
+):
+    template = PlanTemplateFactory(clinic=clinic_a)
+    patient = PatientFactory(clinic=clinic_a)
+    TreatmentPlanFactory.create_batch(2, template=template, patient=patient, clinic=clinic_a)
+
+    response = manager_a.delete(f"{URL}{template.id}/")
+
+    assert response.status_code == 409, response.json()
+    body = response.json()
+    assert "referenced by 2 treatment plans" in body["detail"]
+    assert 'Set "active" to false' in body["detail"]
+    assert body["conflicts"] == [{"model": "treatmentplan", "count": 2}]
+    assert PlanTemplate.objects.filter(pk=template.pk).exists()
+
+
+def test_an_unused_template_of_the_clinic_is_deleted(manager_a, clinic_a):
+    template = PlanTemplateFactory(clinic=clinic_a)
+
+    response = manager_a.delete(f"{URL}{template.id}/")
+
+    assert response.status_code == 204
+    assert not PlanTemplate.objects.filter(pk=template.pk).exists()
+
+
+def test_put_with_phases_replaces_them(manager_a, clinic_a):
+    template = PlanPhaseFactory(template__clinic=clinic_a).template
+    body = manager_a.get(f"{URL}{template.id}/").json()
+    body["name"] = "Renamed"
+    body["phases"] = [{**body["phases"][0], "key": "only", "name": "Only phase", "count": 3}]
+
+    response = manager_a.put(f"{URL}{template.id}/", body, format="json")
+
+    assert response.status_code == 200, response.json()
+    template.refresh_from_db()
+    assert template.name == "Renamed"
+    assert [(p.key, p.count, p.position) for p in template.phases.all()] == [("only", 3, 1)]
+
+
+def test_errors_in_one_phase_come_back_as_a_list_aligned_with_the_phases(manager_a, clinic_a):
+    template = PlanPhaseFactory(template__clinic=clinic_a).template
+    body = manager_a.get(f"{URL}{template.id}/").json()
+    good = {**body["phases"][0], "key": "first"}
+    bad = {**body["phases"][0], "key": "second", "count": "many"}
+
+    response = manager_a.put(f"{URL}{template.id}/", {**body, "phases": [good, bad]}, format="json")
+
+    assert response.status_code == 400
+    errors = response.json()["errors"]["phases"]
+    assert isinstance(errors, list) and len(errors) == 2
+    assert errors[0] == {}
+    assert list(errors[1]) == ["count"]
 
 
 def test_a_superuser_edits_a_builtin_in_place(builtin):

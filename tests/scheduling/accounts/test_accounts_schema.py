@@ -33,7 +33,8 @@ def generated(tmp_path_factory):
 def test_every_status_is_documented(generated, path, method, statuses):
     schema, _ = generated
 
-    assert set(schema["paths"][path][method]["responses"]) == statuses
+    # These at least; backend.common.schema adds what every operation can answer (503...).
+    assert statuses <= set(schema["paths"][path][method]["responses"])
 
 
 def test_the_operations_are_exactly_these(generated):

@@ -191,3 +191,36 @@ def test_availability_for_an_unknown_session_type_is_404_naming_it(front_desk_ap
 
     assert response.status_code == 404
     assert list(response.json()["errors"]) == ["session_type"]
+
+
+def test_a_retired_session_type_is_not_offered_as_booking_refuses_it(front_desk_api, world):
+    world.spravato.active = False
+    world.spravato.save(update_fields=["active"])
+
+    searched = search(front_desk_api, world, world.spravato)
+    booked = front_desk_api.post(
+        "/api/v1/appointments/",
+        {
+            "patient": world.patients[0].id,
+            "session_type": world.spravato.id,
+            "start": world.at(9).isoformat(),
+        },
+        format="json",
+    )
+
+    assert searched.status_code == booked.status_code == 400
+    assert searched.json()["errors"] == {
+        "session_type": ["This session type is no longer offered."]
+    }
+    assert list(booked.json()["errors"]) == ["session_type"]
+
+
+def test_a_patient_booking_would_refuse_is_refused_by_the_search_too(front_desk_api, world):
+    patient = world.patients[0]
+    patient.screening_status = "pending"
+    patient.save(update_fields=["screening_status"])
+
+    searched = search(front_desk_api, world, world.spravato, patient=patient.id)
+
+    assert searched.status_code == 400
+    assert "dosing sessions need it cleared" in searched.json()["errors"]["patient"][0]

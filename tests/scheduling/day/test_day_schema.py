@@ -39,6 +39,6 @@ def test_schema_documents_the_discharge_body_and_its_refusals(schema):
     operation = schema["paths"]["/api/v1/appointments/{id}/discharge/"]["post"]
     body = schema["components"]["schemas"]["DischargeRequest"]
 
-    assert set(operation["responses"]) == {"200", "400", "409"}
+    assert {"200", "400", "409"} <= set(operation["responses"])
     assert set(body["required"]) == {"vitals_stable", "alert_and_oriented", "score"}
     assert body["properties"]["score"]["maximum"] == 10

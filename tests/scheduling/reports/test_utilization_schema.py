@@ -34,7 +34,7 @@ def test_schema_describes_the_utilization_report_without_warnings(generated):
     assert parameters["granularity"]["schema"]["enum"] == ["day", "week"]
     assert set(parameters["format"]["schema"]["enum"]) == {"json", "csv"}
     assert set(operation["responses"]["200"]["content"]) == {"application/json", "text/csv"}
-    assert set(operation["responses"]) == {"200", "400", "401", "403"}
+    assert {"200", "400", "401", "403"} <= set(operation["responses"])
 
 
 def test_schema_spells_out_the_definitions(generated):

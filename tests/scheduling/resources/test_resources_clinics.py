@@ -125,9 +125,11 @@ def test_clinic_closing_before_opening_is_refused(manager_api):
     response = manager_api.post(URL, clinic_payload(opening_hours=hours), format="json")
 
     assert response.status_code == 400
-    assert response.json()["errors"]["opening_hours"] == {
-        "1": {"closes": ["Closing time must be after opening time."]}
-    }
+    # Item errors come as a list aligned with the items ({} for the valid one).
+    assert response.json()["errors"]["opening_hours"] == [
+        {},
+        {"closes": ["Closing time must be after opening time."]},
+    ]
     assert Clinic.objects.count() == 0
     assert OpeningHours.objects.count() == 0
 
@@ -153,9 +155,9 @@ def test_clinic_closure_ending_before_it_starts_is_refused(manager_api):
     response = manager_api.post(URL, clinic_payload(closures=closures), format="json")
 
     assert response.status_code == 400
-    assert response.json()["errors"]["closures"] == {
-        "0": {"end_date": ["The closure cannot end before it starts."]}
-    }
+    assert response.json()["errors"]["closures"] == [
+        {"end_date": ["The closure cannot end before it starts."]}
+    ]
     assert Clinic.objects.count() == 0
 
 
@@ -173,7 +175,7 @@ def test_clinic_badly_written_time_is_refused(manager_api, value, message):
     response = manager_api.post(URL, clinic_payload(opening_hours=hours), format="json")
 
     assert response.status_code == 400
-    errors = response.json()["errors"]["opening_hours"]["0"]["opens"]
+    errors = response.json()["errors"]["opening_hours"][0]["opens"]
     assert len(errors) == 1
     if message:
         assert errors == [message]
@@ -186,7 +188,7 @@ def test_clinic_weekday_out_of_range_is_refused(manager_api):
     response = manager_api.post(URL, clinic_payload(opening_hours=hours), format="json")
 
     assert response.status_code == 400
-    assert list(response.json()["errors"]["opening_hours"]["0"]) == ["weekday"]
+    assert list(response.json()["errors"]["opening_hours"][0]) == ["weekday"]
     assert Clinic.objects.count() == 0
 
 

@@ -73,9 +73,9 @@ def test_staff_window_ending_before_it_starts_is_refused(manager_api, clinic):
     response = manager_api.post(URL, staff_payload(clinic, working_hours=hours), format="json")
 
     assert response.status_code == 400
-    assert response.json()["errors"]["working_hours"] == {
-        "0": {"ends": ["The working window must end after it starts."]}
-    }
+    assert response.json()["errors"]["working_hours"] == [
+        {"ends": ["The working window must end after it starts."]}
+    ]
     assert Staff.objects.count() == 0
     assert WorkingHours.objects.count() == 0
 
