@@ -154,9 +154,9 @@ def test_availability_query_count_does_not_grow_with_bookings(
 
     search(front_desk_api, world, world.spravato)  # caches the user's roles, as bookings do
 
-    # session type; clinic (its setup comes from this process's cache, the row's stamp says
-    # it is current); staff absences; holds; room names
-    with django_assert_num_queries(5):
+    # session type; clinic (its setup, room names included, comes from this process's
+    # cache, the row's stamp says it is current); staff absences; holds
+    with django_assert_num_queries(4):
         response = search(front_desk_api, world, world.spravato, days=27)
 
     assert response.status_code == 200
