@@ -462,12 +462,10 @@ def markdown(results: dict, main_sizes: list[str], baseline: dict | None = None)
                 markdown_table(MIXED_HEADER, mixed_rows(load)),
                 "",
             ]
-    targets = targets_rows(main, results.get("load"), results.get("baseline"))
+    targets = targets_rows(main, results.get("load"), baseline)
     if targets:
         parts += [
-            'Targets (ratios measured in one run; "before" is '
-            + (results.get("baseline") or {}).get("label", "not given")
-            + "):",
+            "Targets (each ratio measured in one run; " + baseline_line(baseline) + "):",
             "",
             markdown_table(TARGETS_HEADER, targets),
             "",
