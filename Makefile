@@ -20,7 +20,7 @@ run demo migrate token: export DEBUG ?= 1
 
 .DEFAULT_GOAL := help
 
-.PHONY: help .venv venv run demo migrate token test lint fmt clean bench
+.PHONY: help .venv venv run demo migrate token test lint fmt clean bench axe
 
 help:
 	@echo "make run      install if needed, migrate, load the demo data, serve on 127.0.0.1:$(PORT)"
@@ -101,7 +101,19 @@ token: $(STAMP)
 
 # --- checks -------------------------------------------------------------------------------
 # pytest exits 5 when it collected no tests: say so instead of failing with a bare code.
-test: $(STAMP)
+# axe-core for the browser tests' accessibility checks, pinned in tests/e2e/axe's lock file.
+AXE := tests/e2e/axe/node_modules/axe-core/axe.min.js
+
+$(AXE): tests/e2e/axe/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd tests/e2e/axe && npm ci --no-audit --no-fund; \
+	else \
+		echo "npm is missing: the accessibility checks will skip (apt-get install -y npm)" >&2; \
+	fi
+
+axe: $(AXE)
+
+test: $(STAMP) axe
 	@status=0; $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
 	exit $$status

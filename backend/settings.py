@@ -219,6 +219,12 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "clinic@localhost")
+# Text messages (django-sms backends, the same shape as Django's email backends): the
+# console by default; "sms.backends.filebased.SmsBackend" with SMS_FILE_PATH writes files,
+# "sms.backends.twilio.SmsBackend" or "sms.backends.messagebird.SmsBackend" send for real.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "sms.backends.console.SmsBackend")
+SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", "")
+DEFAULT_FROM_SMS = os.environ.get("DEFAULT_FROM_SMS", "")
 # Where patients reach the service, e.g. https://clinic.example.org: links in reminder
 # emails and calendar feeds. Feeds fall back to the request's own origin when it is empty.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")

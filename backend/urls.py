@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from backend.console.views import auth as login_views
+from backend.plans import public as plans_public
 
 # The API docs page (drf-spectacular's Swagger UI) carries a <style> block of its own and
 # Swagger UI adds styles as it renders; its script is a separate file (the split view), so
@@ -30,4 +31,5 @@ urlpatterns = [
     # Public pages: the URL's unguessable token is the credential, no login.
     path("feeds/", include("backend.scheduling.feeds.public_urls")),
     path("ride/", include("backend.scheduling.day.public_urls")),
+    path("visit/<str:token>/", plans_public.patient_link, name="patient-link"),
 ]

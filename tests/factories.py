@@ -58,6 +58,7 @@ from backend.scheduling.resources.models import (
     StaffAbsence,
     WorkingHours,
 )
+from backend.scheduling.selfservice.models import PatientLink
 from backend.scheduling.waitlist.models import WaitlistEntry, WaitlistEvent
 
 WEEKDAYS = range(5)  # Monday to Friday
@@ -513,3 +514,17 @@ class WaitlistEventFactory(DjangoModelFactory):
     entry = factory.SubFactory(WaitlistEntryFactory)
     at = dt.datetime(2026, 5, 1, 9, 0, tzinfo=ZoneInfo("America/New_York"))
     action = "created"
+
+
+class PatientLinkFactory(DjangoModelFactory):
+    """An open appointment link (the token itself is not kept: only a hash)."""
+
+    class Meta:
+        model = PatientLink
+
+    appointment = factory.SubFactory(AppointmentFactory)
+    clinic = factory.SelfAttribute("appointment.clinic")
+    purpose = "appointment"
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    created_at = dt.datetime(2026, 5, 1, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+    expires_at = factory.SelfAttribute("appointment.start")

@@ -11,6 +11,8 @@ os.environ.setdefault("SECRET_KEY", "tests-only-insecure-key")
 
 from backend.settings import *  # noqa: F403
 
+# Text messages stay in memory (``sms.outbox``), as Django's test runner does for email.
+SMS_BACKEND = "sms.backends.locmem.SmsBackend"
 # Hashing cost is irrelevant in tests and dominates their run time.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests serve static files straight from the apps (no collectstatic).

@@ -21,7 +21,7 @@ from backend.interop.webhooks.models import WebhookDelivery
 from backend.plans.models import TreatmentPlan
 from backend.scheduling.authorizations.services import authorization_create
 from backend.scheduling.booking.models import Appointment
-from backend.scheduling.resources.models import Patient, Room, StaffAbsence
+from backend.scheduling.resources.models import Closure, Patient, Room, StaffAbsence
 from backend.scheduling.waitlist.services import waitlist_entry_create
 from tests.factories import (
     ClinicFactory,
@@ -100,6 +100,9 @@ def clinic_a() -> ClinicA:
         "webhooks": webhook.id,
         "delivery_id": delivery.id,
         "absence_id": absence.id,
+        "closure_id": Closure.objects.create(
+            clinic=world.clinic, start_date=world.day, end_date=world.day
+        ).id,
     }
     return ClinicA(ids=ids, names=[p.full_name for p in world.patients])
 
@@ -308,6 +311,9 @@ CONSOLE_OBJECTS = {
     "appointments": "appointments",
     "staff": "staff",
     "absences": "absence_id",
+    "closures": "closure_id",
+    "seats": "seats",
+    "rooms": "rooms",
     "waitlist": "waitlist",
 }
 CONSOLE_STEPS = {"step": "check-in"}

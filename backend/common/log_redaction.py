@@ -13,7 +13,7 @@ import logging
 import re
 
 # Feed tokens and one-time ride-confirmation tokens are both credentials in the path.
-FEED_PATH = re.compile(r"/(feeds|ride)/[^\s\"'?#<>]+")
+FEED_PATH = re.compile(r"/(feeds|ride|visit)/[^\s\"'?#<>]+")
 REDACTED = "/feeds/[redacted]"
 
 
@@ -29,7 +29,7 @@ class FeedTokenRedactionFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a malformed record: leave it to the handler's own error path
             return True
-        if "/feeds/" in message or "/ride/" in message:
+        if "/feeds/" in message or "/ride/" in message or "/visit/" in message:
             record.msg = redact(message)
             record.args = ()
             # AdminEmailHandler renders the request (path, META) into the mail; the record

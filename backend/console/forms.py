@@ -8,8 +8,15 @@ from django.db.models import Q
 
 from backend.console.site import LOCAL_INPUT_FORMAT, local_input, parse_local_input
 from backend.plans.models import PlanTemplate
-from backend.scheduling.resources.choices import AbsenceKind, Weekday
-from backend.scheduling.resources.models import Clinic, Patient, Seat, SessionType, Staff
+from backend.scheduling.resources.choices import AbsenceKind, RoomKind, SeatKind, StaffRole, Weekday
+from backend.scheduling.resources.models import (
+    Clinic,
+    Patient,
+    Room,
+    Seat,
+    SessionType,
+    Staff,
+)
 from backend.scheduling.resources.phones import phone_display, phone_e164
 from backend.scheduling.resources.serializers import PATIENT_PAST_DATES, patient_rule_errors
 
@@ -244,6 +251,7 @@ class PatientForm(forms.ModelForm):
             "email",
             "email_consent",
             "sms_consent",
+            "preferred_channel",
             "escort_name",
             "escort_phone",
             "screening_status",
@@ -253,6 +261,7 @@ class PatientForm(forms.ModelForm):
         labels = {
             "email_consent": "May be emailed reminders and messages",
             "sms_consent": "Agreed to text messages (SMS)",
+            "preferred_channel": "Preferred channel for reminders and offers",
             "rems_enrolled_on": "REMS enrollment date",
             "escort_name": "Escort name",
             "escort_phone": "Escort phone",
@@ -348,3 +357,91 @@ class VisitForm(forms.Form):
             return phone_e164(self.cleaned_data.get("escort_phone", ""))
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from exc
+
+
+class WeeklyHoursForm(forms.Form):
+    """One window per weekday (empty: closed or not working that day)."""
+
+    def __init__(self, *args, windows: dict[int, tuple] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        windows = windows or {}
+        for weekday, name in Weekday.choices:
+            opens, closes = windows.get(weekday, (None, None))
+            self.fields[f"from_{weekday}"] = forms.TimeField(
+                required=False,
+                label=f"{name} from",
+                initial=opens,
+                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            )
+            self.fields[f"to_{weekday}"] = forms.TimeField(
+                required=False,
+                label=f"{name} until",
+                initial=closes,
+                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            )
+
+    def rows(self):
+        return [
+            (name, self[f"from_{weekday}"], self[f"to_{weekday}"])
+            for weekday, name in Weekday.choices
+        ]
+
+    def clean(self):
+        data = super().clean()
+        for weekday, _ in Weekday.choices:
+            start, end = data.get(f"from_{weekday}"), data.get(f"to_{weekday}")
+            if (start is None) != (end is None):
+                self.add_error(f"to_{weekday}", "Give both times, or neither.")
+            elif start is not None and end <= start:
+                self.add_error(f"to_{weekday}", "Must be after the start.")
+        return data
+
+    def windows(self, start_key: str, end_key: str) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {
+                "weekday": weekday,
+                start_key: data[f"from_{weekday}"].strftime("%H:%M"),
+                end_key: data[f"to_{weekday}"].strftime("%H:%M"),
+            }
+            for weekday, _ in Weekday.choices
+            if data.get(f"from_{weekday}") is not None and data.get(f"to_{weekday}") is not None
+        ]
+
+
+class ClosureForm(forms.Form):
+    start_date = forms.DateField(label="First day", widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label="Last day", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(max_length=200, required=False, label="Reason")
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("start_date")
+            and data.get("end_date")
+            and data["end_date"] < data["start_date"]
+        ):
+            self.add_error("end_date", "The last day is before the first.")
+        return data
+
+
+class RoomForm(forms.Form):
+    name = forms.CharField(max_length=120, label="Room name")
+    kind = forms.ChoiceField(choices=RoomKind.choices, label="Kind")
+
+
+class SeatForm(forms.Form):
+    room = forms.ModelChoiceField(queryset=Room.objects.none(), label="Room")
+    name = forms.CharField(max_length=80, label="Seat name")
+    kind = forms.ChoiceField(choices=SeatKind.choices, label="Seat kind")
+
+    def __init__(self, *args, clinic: Clinic, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["room"].queryset = Room.objects.filter(clinic=clinic).order_by("name")
+
+
+class StaffForm(forms.Form):
+    name = forms.CharField(max_length=160, label="Name")
+    role = forms.ChoiceField(choices=StaffRole.choices, label="Role")
+    email = forms.EmailField(required=False, label="Email")
+    active = forms.BooleanField(required=False, initial=True, label="Active")

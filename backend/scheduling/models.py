@@ -23,6 +23,7 @@ from backend.scheduling.resources.models import (
     StaffAbsence,
     WorkingHours,
 )
+from backend.scheduling.selfservice.models import PatientLink
 from backend.scheduling.waitlist.models import WaitlistEntry, WaitlistEvent
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "OpeningHours",
     "OutboxEvent",
     "Patient",
+    "PatientLink",
     "ReminderSent",
     "RemsForm",
     "RideConfirmation",

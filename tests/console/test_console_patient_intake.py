@@ -143,3 +143,13 @@ def test_search_finds_a_patient_by_name_date_of_birth_or_phone(
     rows = text(front_desk.get("/patients/", {"q": query})).split("<tbody>", 1)[1]
 
     assert ("López, Ana" in rows) is found
+
+
+def test_a_field_error_is_tied_to_its_input_for_screen_readers(front_desk, world, now):
+    page = text(front_desk.post("/patients/new/", registration(phone="555-0100")))
+
+    phone_input = page.split('name="phone"', 1)[1].split(">", 1)[0]
+    assert 'aria-invalid="true"' in phone_input
+    assert 'aria-describedby="id_phone_helptext id_phone_error"' in phone_input
+    assert '<ul class="errorlist" id="id_phone_error">' in page
+    assert '<label for="id_phone">' in page

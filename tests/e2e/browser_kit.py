@@ -67,3 +67,31 @@ class Shots:
             return self.take(page, f"{name}-tablet")
         finally:
             page.set_viewport_size(DESKTOP)
+
+
+# --- Accessibility: axe-core, pinned in tests/e2e/axe (``make axe`` runs ``npm ci``) ---------
+
+AXE_SCRIPT = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+# Violations of these impacts fail a page; moderate and minor ones are reported only.
+AXE_BLOCKING = ("serious", "critical")
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it is now.
+
+    The script is evaluated through the browser's debugging protocol rather than added as
+    a script tag, so the pages' strict script policy stays as it is.
+    """
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))"
+    )
+    return [v for v in result if v["impact"] in AXE_BLOCKING]
+
+
+def assert_accessible(page, name: str = "") -> None:
+    found = axe_violations(page)
+    assert found == [], f"axe-core on {name or page.url}: {found}"

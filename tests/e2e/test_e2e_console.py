@@ -205,10 +205,10 @@ def test_book_check_in_and_discharge_a_spravato_course(live_server, shots, demo,
             # Forgetting the checks: each refusal shows next to its box.
             page.fill("#id_score", "10")
             page.get_by_role("button", name="Discharge").click()
-            expect(page.locator("#id_vitals_stable_errors")).to_contain_text(
+            expect(page.locator("#id_vitals_stable_error")).to_contain_text(
                 "Vital signs must be stable"
             )
-            expect(page.locator("#id_alert_and_oriented_errors")).to_contain_text(
+            expect(page.locator("#id_alert_and_oriented_error")).to_contain_text(
                 "alert and oriented"
             )
             expect(page.locator("#id_score")).to_have_value("10")

@@ -11,6 +11,7 @@ import logging
 from django.utils import timezone
 from django_tasks import task
 
+from backend.scheduling.selfservice.services import offer_notices_send
 from backend.scheduling.waitlist.models import WaitlistEntry, WaitlistStatus
 from backend.scheduling.waitlist.services import waitlist_run
 
@@ -19,7 +20,11 @@ logger = logging.getLogger(__name__)
 
 @task()
 def waitlist_offers() -> dict:
-    return waitlist_run(now=timezone.now())
+    now = timezone.now()
+    result = waitlist_run(now=now)
+    # Each new offer goes to its patient with a one-time link to answer.
+    result["notified"] = offer_notices_send(now=now)
+    return result
 
 
 def waitlist_wake(**_kwargs) -> None:

@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 
 from django.db import transaction
 
-from backend.common.errors import InvalidInput
+from backend.common.errors import Conflict, InvalidInput
 from backend.plans.models import PlannedSession
 from backend.plans.services.reschedule import plan_session_reschedule
 from backend.scheduling.booking.models import Appointment, AppointmentStatus
@@ -82,28 +82,37 @@ def waitlist_entry_add(
 def waitlist_offer_accept(*, actor, entry: WaitlistEntry, now: datetime) -> Appointment:
     """Accept an offer: 409 if it is gone (answered, withdrawn or expired).
 
-    An entry for a booked plan session moves that session to the offered start, with the
-    cascade; if a later session cannot keep the cadence, the answer is 409 and the offer
-    stays held. An entry for a session not booked yet books the offer as that session.
+    An entry that replaces a booked appointment (a plan session, or a patient's own request
+    to reschedule) moves it to the offered start, a plan session with the cascade; if a
+    later session cannot keep the cadence, the answer is 409 and the offer stays held. An
+    entry for a plan session not booked yet books the offer as that session.
     """
     with concurrency_conflicts(), transaction.atomic():
         current = offer_lock(entry, now=now)
-        if current.planned_session is None:
+        booked = current.replaces
+        if current.planned_session is not None:
+            session = PlannedSession.objects.select_related("appointment").get(
+                pk=current.planned_session
+            )
+            booked = session.appointment
+            if booked is None or booked.status != AppointmentStatus.BOOKED:
+                appointment = offer_book(current, actor=actor, now=now)
+                session.appointment = appointment
+                session.awaiting_authorization = False
+                session.save(update_fields=["appointment", "awaiting_authorization"])
+                return appointment
+        if booked is None:
             return offer_book(current, actor=actor, now=now)
-        session = PlannedSession.objects.select_related("appointment").get(
-            pk=current.planned_session
-        )
-        booked = session.appointment
-        if booked is None or booked.status != AppointmentStatus.BOOKED:
-            appointment = offer_book(current, actor=actor, now=now)
-            session.appointment = appointment
-            session.awaiting_authorization = False
-            session.save(update_fields=["appointment", "awaiting_authorization"])
-            return appointment
+        if booked.status != AppointmentStatus.BOOKED:
+            raise Conflict(
+                f"The appointment this offer would replace is "
+                f"{booked.get_status_display().lower()}.",
+                extra={"status": booked.status},
+            )
         offer = current.offer
         # The offer's holds make way for the session that moves into them.
         offer_release(
-            current, actor=actor, now=now, reason="Waitlist offer taken: the plan session moved."
+            current, actor=actor, now=now, reason="Waitlist offer taken: the session moved here."
         )
         moved, _ = plan_session_reschedule(
             actor=actor,
@@ -111,7 +120,7 @@ def waitlist_offer_accept(*, actor, entry: WaitlistEntry, now: datetime) -> Appo
             start=offer.start,
             now=now,
             staff=offer.staff,
-            cascade=True,
+            cascade=booked.plan_id is not None,
         )
         offer_taken(current, moved, actor=actor, now=now)
         return moved

@@ -32,6 +32,9 @@ from backend.scheduling.booking.audit import appointment_event_record
 from backend.scheduling.booking.models import Appointment
 from backend.scheduling.day import rules
 from backend.scheduling.day.models import ReminderSent, RideConfirmation
+from backend.scheduling.messages.content import sms_text
+from backend.scheduling.messages.services import Channel, Outgoing, channel_for, message_send
+from backend.scheduling.selfservice.services import appointment_link
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +87,9 @@ def reminders_due_fetch(*, now: datetime, ahead: timedelta = DEFAULT_AHEAD) -> l
     )
 
 
-def reminder_context(appointment: Appointment, *, link: str | None) -> dict:
+def reminder_context(
+    appointment: Appointment, *, link: str | None, manage_url: str | None = None
+) -> dict:
     session_type = appointment.session_type
     return {
         "patient_first_name": appointment.patient.first_name,
@@ -97,14 +102,36 @@ def reminder_context(appointment: Appointment, *, link: str | None) -> dict:
         "ride_url": link,
         "ride_already_confirmed": session_type.escort_required and link is None,
         "escort_name": appointment.escort_name,
+        "manage_url": manage_url,
     }
 
 
+def reminder_outgoing(
+    appointment: Appointment, *, link: str | None, manage_url: str | None = None
+) -> Outgoing:
+    """The reminder for the message service: the email's text and html, and a text message."""
+    email = reminder_message(appointment, link=link, manage_url=manage_url)
+    clinic = appointment.clinic
+    local = appointment.start.astimezone(clinic.zone)
+    short = sms_text(
+        f"Reminder: {clinic.name}, {local:%a %b} {local.day} at {local:%H:%M}.",
+        f"Ride home: confirm at {link}" if link else "",
+        f"Confirm, cancel or move: {manage_url}" if manage_url else "",
+    )
+    return Outgoing(
+        subject=email.subject,
+        text=email.body,
+        html=email.alternatives[0][0] if email.alternatives else "",
+        short=short,
+        reply_to=clinic.email,
+    )
+
+
 def reminder_message(
-    appointment: Appointment, *, link: str | None, connection=None
+    appointment: Appointment, *, link: str | None, connection=None, manage_url: str | None = None
 ) -> EmailMultiAlternatives:
     """The reminder email. It names no session type: only the clinic's own instructions."""
-    context = reminder_context(appointment, link=link)
+    context = reminder_context(appointment, link=link, manage_url=manage_url)
     clinic = appointment.clinic
     # Template date filters render in the current zone: the clinic's.
     with timezone.override(clinic.zone):
@@ -144,25 +171,34 @@ class ReminderRun:
 
 
 def reminder_send(appointment: Appointment, *, now: datetime, connection=None) -> Outcome:
-    """Claim, then send, one appointment's reminder."""
-    email = appointment.patient.email
-    if not email:
+    """Claim, then send, one appointment's reminder (by email or text, as the patient
+    prefers and allows: the message service decides)."""
+    patient = appointment.patient
+    channel = channel_for(patient)
+    if channel == Channel.NONE:
         return Outcome.NO_EMAIL
+    recipient = patient.phone if channel == Channel.SMS else patient.email
     try:
         with transaction.atomic():
             claim = ReminderSent.objects.create(
-                appointment=appointment, kind=REMINDER_KIND, sent_at=now, recipient=email
+                appointment=appointment, kind=REMINDER_KIND, sent_at=now, recipient=recipient
             )
             token = (
                 ride_token_issue(appointment, now=now)
                 if appointment.session_type.escort_required
                 else None
             )
+            manage_url = appointment_link(appointment, now=now)
     except IntegrityError:
         return Outcome.ALREADY_CLAIMED
     link = ride_url(token) if token else None
     try:
-        reminder_message(appointment, link=link, connection=connection).send()
+        message_send(
+            patient=patient,
+            message=reminder_outgoing(appointment, link=link, manage_url=manage_url),
+            connection=connection,
+            allow=appointment.clinic.name,
+        )
     except Exception:
         # The email certainly did not go: release the claim so the next run retries.
         logger.exception("Reminder for appointment %s could not be sent", appointment.id)

@@ -421,6 +421,13 @@ class Patient(models.Model):
         max_length=160, blank=True, help_text="Default driver/escort who collects the patient."
     )
     escort_phone = models.CharField(max_length=40, blank=True)
+    preferred_channel = models.CharField(
+        max_length=10,
+        choices=[("email", "Email"), ("sms", "Text message")],
+        default="email",
+        blank=True,
+        help_text="How the patient wants reminders and offers; text needs their consent.",
+    )
     screening_status = models.CharField(
         max_length=20, choices=ScreeningStatus.choices, default=ScreeningStatus.PENDING
     )

@@ -347,6 +347,7 @@ class PatientSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "phone",
             "escort_name",
             "escort_phone",
+            "preferred_channel",
             "screening_status",
             "screening_date",
             "rems_enrolled_on",

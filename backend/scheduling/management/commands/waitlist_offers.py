@@ -7,6 +7,7 @@ freed; this command is for cron set-ups without a worker, and for trying it by h
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from backend.scheduling.selfservice.services import offer_notices_send
 from backend.scheduling.waitlist.services import waitlist_run
 
 
@@ -17,5 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("--clinic", type=int, help="Only this clinic (id).")
 
     def handle(self, *args, clinic=None, **options):
-        result = waitlist_run(now=timezone.now(), clinic_id=clinic)
-        self.stdout.write(f"{result['offered']} offered, {result['expired']} expired")
+        now = timezone.now()
+        result = waitlist_run(now=now, clinic_id=clinic)
+        notified = offer_notices_send(now=now)
+        self.stdout.write(
+            f"{result['offered']} offered, {result['expired']} expired, {notified} notified"
+        )

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("scheduling", "0015_clinic_config_version"),
+        ("scheduling", "0016_patient_messages_and_links"),
     ]
 
     operations = [

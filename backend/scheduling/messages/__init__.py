@@ -1,0 +1,1 @@
+"""Messages to patients: one service, email and text channels, consent respected."""
