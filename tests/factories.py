@@ -33,7 +33,7 @@ from backend.scheduling.booking.models import (
     IdempotencyKey,
 )
 from backend.scheduling.day.models import Discharge, ReminderSent, RemsForm, RideConfirmation
-from backend.scheduling.feeds.models import FeedOwnerKind, FeedToken
+from backend.scheduling.feeds.models import FeedOwnerKind, FeedStamp, FeedToken
 from backend.scheduling.outbox.models import EventType, OutboxEvent
 from backend.scheduling.resources.choices import (
     RecoveryLocation,
@@ -386,6 +386,19 @@ class RemsFormFactory(DjangoModelFactory):
 
     appointment = factory.SubFactory(AppointmentFactory)
     due_on = factory.LazyAttribute(lambda f: f.appointment.start.date() + dt.timedelta(days=7))
+
+
+class FeedStampFactory(DjangoModelFactory):
+    """An owner's feed stamp (the database's triggers keep the real ones)."""
+
+    class Meta:
+        model = FeedStamp
+        django_get_or_create = ("owner_kind", "owner_id")
+
+    owner_kind = FeedOwnerKind.PATIENT
+    owner_id = factory.LazyAttribute(lambda _: PatientFactory().id)
+    version = 1
+    changed_at = factory.LazyFunction(timezone.now)
 
 
 class FeedTokenFactory(DjangoModelFactory):
