@@ -17,6 +17,8 @@ from rest_framework.authtoken.models import Token
 
 from backend.common.roles import Role
 from backend.plans.models import (
+    Cohort,
+    CohortSession,
     PhaseKind,
     PlannedSession,
     PlanPhase,
@@ -34,6 +36,7 @@ from backend.scheduling.booking.models import (
 )
 from backend.scheduling.day.models import Discharge, ReminderSent, RemsForm, RideConfirmation
 from backend.scheduling.feeds.models import FeedOwnerKind, FeedStamp, FeedToken
+from backend.scheduling.groups.models import GroupSession
 from backend.scheduling.outbox.models import EventType, OutboxEvent
 from backend.scheduling.resources.choices import (
     RecoveryLocation,
@@ -388,19 +391,6 @@ class RemsFormFactory(DjangoModelFactory):
     due_on = factory.LazyAttribute(lambda f: f.appointment.start.date() + dt.timedelta(days=7))
 
 
-class FeedStampFactory(DjangoModelFactory):
-    """An owner's feed stamp (the database's triggers keep the real ones)."""
-
-    class Meta:
-        model = FeedStamp
-        django_get_or_create = ("owner_kind", "owner_id")
-
-    owner_kind = FeedOwnerKind.PATIENT
-    owner_id = factory.LazyAttribute(lambda _: PatientFactory().id)
-    version = 1
-    changed_at = factory.LazyFunction(timezone.now)
-
-
 class FeedTokenFactory(DjangoModelFactory):
     """A live patient feed token (the raw token is not kept; only its hash)."""
 
@@ -541,3 +531,64 @@ class PatientLinkFactory(DjangoModelFactory):
     token_hash = factory.Sequence(lambda n: f"{n:064x}")
     created_at = dt.datetime(2026, 5, 1, 9, 0, tzinfo=ZoneInfo("America/New_York"))
     expires_at = factory.SelfAttribute("appointment.start")
+
+
+class FeedStampFactory(DjangoModelFactory):
+    """A patient's feed counter, as the database triggers leave it after a first change."""
+
+    class Meta:
+        model = FeedStamp
+
+    owner_kind = FeedOwnerKind.PATIENT
+    owner_id = factory.LazyFunction(lambda: PatientFactory().pk)
+    version = 1
+    changed_at = factory.LazyFunction(timezone.now)
+
+
+class GroupSessionFactory(DjangoModelFactory):
+    """A group dosing session for six in a dosing room, 2026-05-04 09:00-12:00 New York
+    time with 30 minutes of recovery (no facilitators, holds or enrolments)."""
+
+    class Meta:
+        model = GroupSession
+
+    room = factory.SubFactory(RoomFactory)
+    clinic = factory.LazyAttribute(lambda o: o.room.clinic)
+    session_type = factory.SubFactory(
+        SessionTypeFactory,
+        clinic=factory.SelfAttribute("..clinic"),
+        in_room_minutes=180,
+        recovery_minutes=30,
+        min_monitoring_minutes=180,
+        group_capacity=6,
+        facilitators_required=2,
+        staff_role=StaffRole.THERAPIST,
+    )
+    start = dt.datetime(2026, 5, 4, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+    end = factory.LazyAttribute(lambda o: o.start + dt.timedelta(hours=3))
+    recovery_end = factory.LazyAttribute(lambda o: o.end + dt.timedelta(minutes=30))
+
+
+class CohortFactory(DjangoModelFactory):
+    """A kap-group-like cohort of a clinic (the built-in template), with no sessions."""
+
+    class Meta:
+        model = Cohort
+
+    room = factory.SubFactory(RoomFactory)
+    clinic = factory.LazyAttribute(lambda o: o.room.clinic)
+    template = factory.SubFactory(PlanTemplateFactory, clinic=factory.SelfAttribute("..clinic"))
+    start_date = dt.date(2026, 5, 4)
+
+
+class CohortSessionFactory(DjangoModelFactory):
+    class Meta:
+        model = CohortSession
+
+    group_session = factory.SubFactory(GroupSessionFactory)
+    cohort = factory.SubFactory(
+        CohortFactory,
+        room=factory.SelfAttribute("..group_session.room"),
+    )
+    ordinal = factory.Sequence(lambda n: n + 1)
+    phase_key = "dosing"

@@ -18,10 +18,11 @@ from rest_framework.test import APIClient
 
 from backend.common.roles import Role
 from backend.interop.webhooks.models import WebhookDelivery
-from backend.plans.models import TreatmentPlan
+from backend.plans.models import Cohort, PlanTemplate, TreatmentPlan
 from backend.scheduling.authorizations.services import authorization_create
 from backend.scheduling.booking.models import Appointment
-from backend.scheduling.resources.models import Closure, Patient, Room, StaffAbsence
+from backend.scheduling.groups.models import GroupSession
+from backend.scheduling.resources.models import Closure, Patient, Room, SessionType, StaffAbsence
 from backend.scheduling.waitlist.services import waitlist_entry_create
 from tests.factories import (
     ClinicFactory,
@@ -75,6 +76,14 @@ def clinic_a() -> ClinicA:
         start_date=world.day,
         end_date=world.day,
     )
+    group = GroupSession.objects.create(
+        clinic=world.clinic,
+        session_type=SessionType.objects.get(clinic=None, slug="kap-group-dosing"),
+        room=world.dosing_room,
+        start=world.at(13),
+        end=world.at(16),
+        recovery_end=world.at(16, 30),
+    )
     waiting = waitlist_entry_create(
         actor=None,
         patient=world.patient,
@@ -83,7 +92,15 @@ def clinic_a() -> ClinicA:
         date_to=world.day,
         now=timezone.now(),
     )
+    cohort = Cohort.objects.create(
+        clinic=world.clinic,
+        template=PlanTemplate.objects.get(clinic=None, slug="kap-group"),
+        start_date=world.day,
+        room=world.dosing_room,
+    )
     ids = {
+        "cohorts": cohort.id,
+        "group-sessions": group.id,
         "waitlist": waiting.id,
         "authorizations": authorization.id,
         "accounts": colleague.id,
@@ -172,6 +189,8 @@ NOT_CLINIC_DATA = {"", "me/", "auth/token/"}
 
 def written() -> tuple[int, ...]:
     return (
+        Cohort.objects.count(),
+        GroupSession.objects.count(),
         StaffAbsence.objects.count(),
         Patient.objects.count(),
         Appointment.objects.count(),
@@ -254,6 +273,25 @@ def test_every_api_route_hides_another_clinics_objects(clinic_a, intruder):
         ),
         ("plan-templates/", lambda a: {"clinic": a["clinics"], "slug": "x", "name": "X"}),
         (
+            "group-sessions/",
+            lambda a: {
+                "session_type": a["session-types"],
+                "room": a["rooms"],
+                "start": "2030-01-08T10:00:00-05:00",
+                "staff": [a["staff"]],
+            },
+        ),
+        (
+            "cohorts/",
+            lambda a: {
+                "template": "kap-group",
+                "clinic": a["clinics"],
+                "start_date": "2030-01-07",
+                "room": a["rooms"],
+                "staff": [a["staff"]],
+            },
+        ),
+        (
             "waitlist/",
             lambda a: {
                 "patient": a["patients"],
@@ -315,6 +353,7 @@ CONSOLE_OBJECTS = {
     "seats": "seats",
     "rooms": "rooms",
     "waitlist": "waitlist",
+    "cohorts": "cohorts",
 }
 CONSOLE_STEPS = {"step": "check-in"}
 

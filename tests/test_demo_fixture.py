@@ -42,12 +42,14 @@ def test_demo_fixture_loads_the_demo_clinic():
     counts = demo_counts()
 
     assert counts["clinics"] == 1
-    assert counts["rooms_per_kind"] == {"dosing": 3, "recovery": 1, "therapy": 2}
+    assert counts["rooms_per_kind"] == {"dosing": 4, "recovery": 1, "therapy": 3}
     assert counts["seats_per_room"] == {
         "Spravato Room": 3,
         "Infusion Room": 4,
         "KAP Suite": 1,
         "Recovery Lounge": 6,
+        "Group Room": 6,
+        "Group Circle": 6,
         "Therapy Room A": 1,
         "Therapy Room B": 1,
     }

@@ -144,6 +144,7 @@ class ClinicWorld:
     therapy_chairs: list[Seat] = field(default_factory=list)
     nurses: list[Staff] = field(default_factory=list)
     therapists: list[Staff] = field(default_factory=list)
+    prescribers: list[Staff] = field(default_factory=list)
     spravato: SessionType | None = None
     infusion: SessionType | None = None
     therapy: SessionType | None = None
@@ -267,6 +268,7 @@ def build_clinic_world(
     therapy_rooms: int = 1,
     nurses: int = 2,
     therapists: int = 1,
+    prescribers: int = 1,
     session_types: bool = True,
     session_type_changes: Mapping[str, Mapping] | None = None,
     patients: int | Sequence[Mapping] = 4,
@@ -278,8 +280,8 @@ def build_clinic_world(
     - a dosing room named ``dosing_room`` with ``recliners`` recliners ("Recliner 1"...);
       a "Recovery Lounge" with ``lounge_chairs`` chairs named ``lounge_chair`` 1, 2...
       (none: no lounge); ``therapy_rooms`` therapy rooms ("Therapy A"...), a "Chair" each.
-    - ``nurses`` nurses ("Nurse A"...) and ``therapists`` therapists ("Therapist X"...),
-      working Monday to Friday 08:00-18:00.
+    - ``nurses`` nurses ("Nurse A"...), ``therapists`` therapists ("Therapist X"...) and
+      ``prescribers`` prescribers ("Prescriber P"...), working Monday to Friday 08:00-18:00.
     - the session types of ``SESSION_TYPES`` with the fields ``session_type_changes``
       gives; with ``session_types=False`` the clinic has none of its own.
     - ``patients``: how many, or the PatientFactory fields of each; each is by default
@@ -300,6 +302,10 @@ def build_clinic_world(
     nurse_staff = _staff(clinic, StaffRole.NURSE, [f"Nurse {n}" for n in "ABCDEF"[:nurses]])
     therapist_staff = _staff(
         clinic, StaffRole.THERAPIST, [f"Therapist {n}" for n in "XYZ"[:therapists]]
+    )
+    # On site for sessions that need a prescriber (Spravato REMS); runs none itself.
+    prescriber_staff = _staff(
+        clinic, StaffRole.PRESCRIBER, [f"Prescriber {n}" for n in "PQ"[:prescribers]]
     )
     own_types = {}
     if session_types:
@@ -324,6 +330,7 @@ def build_clinic_world(
         "therapy_chairs": therapy_chairs,
         "nurses": nurse_staff,
         "therapists": therapist_staff,
+        "prescribers": prescriber_staff,
         **own_types,
         "patients": people,
         "day": day or weekday_ahead(clinic, WEDNESDAY),

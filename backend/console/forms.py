@@ -360,52 +360,71 @@ class VisitForm(forms.Form):
 
 
 class WeeklyHoursForm(forms.Form):
-    """One window per weekday (empty: closed or not working that day)."""
+    """Up to two windows per weekday (a lunch break); empty: closed or not working.
 
-    def __init__(self, *args, windows: dict[int, tuple] | None = None, **kwargs):
+    ``windows`` maps a weekday to its stored (start, end) pairs in order. Stored hours
+    with more windows than the form holds are refused up front (``too_many``), so saving
+    the form can never drop one silently.
+    """
+
+    SLOTS = ("", "2")
+
+    def __init__(self, *args, windows: dict[int, list[tuple]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         windows = windows or {}
+        self.too_many = [
+            name for weekday, name in Weekday.choices if len(windows.get(weekday, [])) > 2
+        ]
         for weekday, name in Weekday.choices:
-            opens, closes = windows.get(weekday, (None, None))
-            self.fields[f"from_{weekday}"] = forms.TimeField(
-                required=False,
-                label=f"{name} from",
-                initial=opens,
-                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            )
-            self.fields[f"to_{weekday}"] = forms.TimeField(
-                required=False,
-                label=f"{name} until",
-                initial=closes,
-                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            )
+            stored = list(windows.get(weekday, []))[:2]
+            for index, slot in enumerate(self.SLOTS):
+                opens, closes = stored[index] if index < len(stored) else (None, None)
+                which = " (second window)" if slot else ""
+                for key, label, value in (("from", "from", opens), ("to", "until", closes)):
+                    self.fields[f"{key}{slot}_{weekday}"] = forms.TimeField(
+                        required=False,
+                        label=f"{name}{which} {label}",
+                        initial=value,
+                        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                    )
 
     def rows(self):
         return [
-            (name, self[f"from_{weekday}"], self[f"to_{weekday}"])
+            (
+                name,
+                self[f"from_{weekday}"],
+                self[f"to_{weekday}"],
+                self[f"from2_{weekday}"],
+                self[f"to2_{weekday}"],
+            )
             for weekday, name in Weekday.choices
         ]
+
+    def _pairs(self, weekday: int):
+        data = self.cleaned_data
+        for slot in self.SLOTS:
+            yield slot, data.get(f"from{slot}_{weekday}"), data.get(f"to{slot}_{weekday}")
 
     def clean(self):
         data = super().clean()
         for weekday, _ in Weekday.choices:
-            start, end = data.get(f"from_{weekday}"), data.get(f"to_{weekday}")
-            if (start is None) != (end is None):
-                self.add_error(f"to_{weekday}", "Give both times, or neither.")
-            elif start is not None and end <= start:
-                self.add_error(f"to_{weekday}", "Must be after the start.")
+            for slot, start, end in self._pairs(weekday):
+                if (start is None) != (end is None):
+                    self.add_error(f"to{slot}_{weekday}", "Give both times, or neither.")
+                elif start is not None and end <= start:
+                    self.add_error(f"to{slot}_{weekday}", "Must be after the start.")
         return data
 
     def windows(self, start_key: str, end_key: str) -> list[dict]:
-        data = self.cleaned_data
         return [
             {
                 "weekday": weekday,
-                start_key: data[f"from_{weekday}"].strftime("%H:%M"),
-                end_key: data[f"to_{weekday}"].strftime("%H:%M"),
+                start_key: start.strftime("%H:%M"),
+                end_key: end.strftime("%H:%M"),
             }
             for weekday, _ in Weekday.choices
-            if data.get(f"from_{weekday}") is not None and data.get(f"to_{weekday}") is not None
+            for _, start, end in self._pairs(weekday)
+            if start is not None and end is not None
         ]
 
 

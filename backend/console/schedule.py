@@ -17,7 +17,13 @@ from django.db.models import Prefetch
 from backend.console.presenters import FLAG_LABELS
 from backend.scheduling.absences.services import STAFF_AWAY
 from backend.scheduling.booking.fetch import calendar_of, clinic_fetch
-from backend.scheduling.booking.models import Appointment, AppointmentStatus, Hold, HoldKind
+from backend.scheduling.booking.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    Hold,
+    HoldKind,
+)
 from backend.scheduling.day import rules
 from backend.scheduling.day.services import snapshot_of
 from backend.scheduling.resources.calendar import ClinicCalendar, wall_to_utc
@@ -63,10 +69,14 @@ def schedule_fetch(*, clinic_id: int, days: list[date]) -> ScheduleData:
         )
         .order_by("role", "name", "id")
     )
+    # Cancelled visits and no-shows hold nothing and are not counted.
     appointments = {
         a.id: a
         for a in Appointment.objects.filter(
-            clinic=clinic, start__lt=high, recovery_end__gt=low
+            clinic=clinic,
+            status__in=ACTIVE_STATUSES,
+            start__lt=high,
+            recovery_end__gt=low,
         ).select_related("patient", "session_type", "staff", "ride_confirmation")
     }
     holds = list(
@@ -87,6 +97,7 @@ class Block:
     title: str = ""
     url: str = ""
     flags: tuple[tuple[str, str], ...] = ()
+    flagged: bool = False
     start: datetime | None = None
 
 
@@ -226,6 +237,11 @@ def schedule_layout(
 
     flags_of = {a.id: _flags(a, now, away) for a in data.appointments.values()}
 
+    # A dosing session is often a quarter of an hour and its recovery two: the flags are
+    # written on the longer recovery span, where they can be read, and the session span
+    # is outlined.
+    recovering = {h.appointment_id for h in data.holds if h.kind == HoldKind.RECOVERY}
+
     def hold_blocks(holds: list[Hold], kind_of) -> list[Block]:
         blocks = []
         for hold in holds:
@@ -239,18 +255,27 @@ def schedule_layout(
                 f"{appointment.patient.full_name}, {words} "
                 f"{local:%H:%M}-{hold.end.astimezone(zone):%H:%M}"
             )
+            flags = flags_of[appointment.id]
+            if kind == "session" and appointment.id in recovering:
+                shown: tuple = ()
+            elif kind in ("session", "recovery"):
+                shown = flags
+            else:
+                shown = ()
+            label = appointment.patient.full_name
+            if kind == "recovery":
+                label = f"{label} · recovery"
             for col, span in grid.place(hold.start, hold.end):
                 blocks.append(
                     Block(
                         col=col,
                         span=span,
                         kind=kind,
-                        label=appointment.patient.initials
-                        if kind == "recovery"
-                        else f"{appointment.patient.full_name}",
+                        label=label,
                         title=title,
                         url=appointment_url(appointment.id),
-                        flags=flags_of[appointment.id] if kind == "session" else (),
+                        flags=shown,
+                        flagged=bool(flags) and kind != "staff",
                         start=hold.start,
                     )
                 )

@@ -10,6 +10,7 @@ from backend.scheduling.authorizations.models import Authorization
 from backend.scheduling.booking.models import Appointment, AppointmentEvent, Hold, IdempotencyKey
 from backend.scheduling.day.models import Discharge, ReminderSent, RemsForm, RideConfirmation
 from backend.scheduling.feeds.models import FeedStamp, FeedToken
+from backend.scheduling.groups.models import GroupSession
 from backend.scheduling.outbox.models import OutboxEvent
 from backend.scheduling.resources.models import (
     Clinic,
@@ -35,6 +36,7 @@ __all__ = [
     "Discharge",
     "FeedStamp",
     "FeedToken",
+    "GroupSession",
     "Hold",
     "IdempotencyKey",
     "OpeningHours",

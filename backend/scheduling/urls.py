@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("backend.scheduling.accounts.urls")),
     path("", include("backend.scheduling.absences.urls")),
     path("", include("backend.scheduling.authorizations.urls")),
+    path("", include("backend.scheduling.groups.urls")),
 ]

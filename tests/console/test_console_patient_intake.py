@@ -1,7 +1,7 @@
 """Registering and editing patients in the console: E.164 phones, duplicates shown before
 saving, deactivation instead of deletion, search by name, date of birth or phone."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -153,3 +153,13 @@ def test_a_field_error_is_tied_to_its_input_for_screen_readers(front_desk, world
     assert 'aria-describedby="id_phone_helptext id_phone_error"' in phone_input
     assert '<ul class="errorlist" id="id_phone_error">' in page
     assert '<label for="id_phone">' in page
+
+
+def test_deactivating_a_patient_with_sessions_ahead_says_so(front_desk, world, now):
+    world.book(world.at(now.date() + timedelta(days=1), 9))
+
+    response = front_desk.post(
+        f"/patients/{world.patient.id}/active/", {"active": "0"}, follow=True
+    )
+
+    assert "1 booked appointment still ahead" in text(response)

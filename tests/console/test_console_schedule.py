@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from backend.scheduling.booking.services import appointment_cancel
 from backend.scheduling.resources.models import Closure, StaffAbsence
 from tests.console.console_html import text
 from tests.factories import PatientFactory, SeatFactory
@@ -84,19 +85,20 @@ def _slots(world, now) -> list:
     """Spravato starts over next week: four a day on eight recliners, Monday first."""
     seats = [SeatFactory(room=world.dosing_room, name=f"Extra {i}") for i in range(6)]
     monday = now.date() - timedelta(days=now.date().weekday()) + timedelta(days=7)
+    # A Spravato visit holds its recliner 2 h 15 min (session and recovery).
     return [
-        (monday + timedelta(days=d), hour, seat)
+        (monday + timedelta(days=d), start, seat)
         for d in range(5)
-        for hour in (8, 10, 12, 14)
+        for start in ((8, 0), (10, 15), (12, 30), (14, 45))
         for seat in world.recliners + seats
     ]
 
 
 def _book(world, slots) -> None:
-    for day, hour, seat in slots:
+    for day, (hour, minute), seat in slots:
         patient = PatientFactory(clinic=world.clinic, cleared=True, rems=True)
         world.appointment(
-            world.at(day, hour), patient=patient, seat=seat, session_type=world.spravato
+            world.at(day, hour, minute), patient=patient, seat=seat, session_type=world.spravato
         )
 
 
@@ -118,3 +120,15 @@ def test_schedule_query_count_is_the_same_at_1_and_30_appointments(
     # Monday holds all 30 (four starts on eight recliners), so both views show them.
     assert "30 appointments" in page
     assert page.count('class="blk blk-session') == 30
+
+
+def test_a_cancelled_visit_is_neither_drawn_nor_counted(front_desk, world, now):
+    tomorrow = now.date() + timedelta(days=1)
+    world.book(world.at(tomorrow, 9))
+    cancelled = world.book(world.at(tomorrow, 11), patient=world.other)
+    appointment_cancel(actor=None, appointment=cancelled, reason="Ill", now=now)
+
+    page = text(front_desk.get("/schedule/", {"date": tomorrow}))
+
+    assert "1 appointment." in page
+    assert f"/appointments/{cancelled.id}/" not in page

@@ -8,7 +8,7 @@ import pytest
 
 from backend.plans.services.plans import plan_book, plan_create
 from backend.scheduling.booking.models import Appointment
-from backend.scheduling.resources.models import Closure, Room, Seat, Staff
+from backend.scheduling.resources.models import Closure, OpeningHours, Room, Seat, Staff
 from tests.console.console_html import field_errors, text
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +184,50 @@ def test_adding_a_staff_member_with_weekly_hours(manager, world, now):
     assert [(w.weekday, w.starts, w.ends) for w in staff.working_hours.all()] == [
         (1, time(8), time(12))
     ]
+
+
+def test_a_day_with_a_lunch_break_keeps_both_windows(manager, world, now):
+    body = {
+        "hours-from_0": "08:00",
+        "hours-to_0": "12:00",
+        "hours-from2_0": "13:00",
+        "hours-to2_0": "18:00",
+    }
+
+    response = manager.post("/setup/hours/", body)
+    page = text(manager.get("/setup/"))
+
+    assert response.status_code == 302
+    hours = sorted((h.weekday, h.opens, h.closes) for h in world.clinic.opening_hours.all())
+    assert hours == [(0, time(8), time(12)), (0, time(13), time(18))]
+    assert 'name="hours-from2_0" value="13:00"' in page
+
+
+def test_overlapping_windows_are_refused_like_the_api(manager, world, now):
+    body = {
+        "hours-from_0": "08:00",
+        "hours-to_0": "12:00",
+        "hours-from2_0": "11:00",
+        "hours-to2_0": "18:00",
+    }
+
+    response = manager.post("/setup/hours/", body)
+
+    assert response.status_code == 400
+    assert "overlaps" in text(response)
+    assert world.clinic.opening_hours.count() == 5
+
+
+def test_hours_with_more_windows_than_the_form_holds_are_not_overwritten(manager, world, now):
+    OpeningHours.objects.filter(clinic=world.clinic, weekday=0).delete()
+    for opens, closes in ((8, 10), (11, 12), (13, 18)):
+        OpeningHours.objects.create(
+            clinic=world.clinic, weekday=0, opens=time(opens), closes=time(closes)
+        )
+
+    page = text(manager.get("/setup/"))
+    response = manager.post("/setup/hours/", {"hours-from_1": "09:00", "hours-to_1": "17:00"})
+
+    assert "more than two windows on Monday" in page
+    assert response.status_code == 400
+    assert world.clinic.opening_hours.filter(weekday=0).count() == 3

@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 from playwright.sync_api import expect
 
-from backend.plans.models import PlanTemplate
+from backend.plans.models import Cohort, PlanTemplate
 from backend.plans.services.plans import plan_create
 from backend.scheduling.absences.services import staff_absence_record
 from backend.scheduling.booking.models import Appointment, AppointmentStatus
@@ -169,7 +169,15 @@ def test_every_console_page_passes_axe_core(live_server, demo, axe, shots, setti
     )
     manager = get_user_model().objects.get(username="manager")
     nurse = Staff.objects.filter(clinic=demo, role="nurse").order_by("id").first()
+    cohort = Cohort.objects.create(
+        clinic=demo,
+        template=PlanTemplate.objects.get(clinic=None, slug="kap-group"),
+        start_date=day,
+        room=demo.rooms.filter(kind="dosing").order_by("id").first(),
+    )
     pages = {
+        "cohorts": "/cohorts/",
+        "cohort": f"/cohorts/{cohort.id}/",
         "board": "/",
         "schedule": "/schedule/",
         "schedule-week": f"/schedule/?view=week&date={day}",

@@ -37,10 +37,11 @@ def plan_world(clinic) -> PlanWorld:
         lounge_chairs=4,
         therapy_rooms=2,
         therapists=2,
+        prescribers=1,  # the built-in Spravato session needs one on site
         patients=3,
     )
     OpeningHoursFactory(clinic=clinic, weekday=SATURDAY, opens=time(9), closes=time(13))
-    for person in [*world.nurses, *world.therapists]:
+    for person in [*world.nurses, *world.therapists, *world.prescribers]:
         WorkingHoursFactory(staff=person, weekday=SATURDAY, starts=time(9), ends=time(13))
     return world
 

@@ -121,6 +121,17 @@ def patient_active(request: HttpRequest, pk: int) -> HttpResponse:
     patient.save(update_fields=["active", "updated_at"])
     state = "active again" if patient.active else "deactivated"
     messages.success(request, f"{patient.full_name} is {state}.")
+    if not patient.active:
+        ahead = Appointment.objects.filter(
+            patient=patient, status="booked", start__gte=timezone.now()
+        ).count()
+        if ahead:
+            # Deactivating stops new bookings only; what is booked stays until cancelled.
+            messages.warning(
+                request,
+                f"{ahead} booked appointment{'s' if ahead != 1 else ''} still ahead: "
+                "cancel them if the patient will not come.",
+            )
     return redirect(reverse("console:patient", args=[patient.pk]))
 
 

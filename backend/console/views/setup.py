@@ -64,8 +64,11 @@ def _write(serializer_class, request, form, *, instance=None, data: dict) -> obj
     return serializer.save()
 
 
-def _clinic_hours(clinic: Clinic) -> dict[int, tuple]:
-    return {h.weekday: (h.opens, h.closes) for h in clinic.opening_hours.all()}
+def _clinic_hours(clinic: Clinic) -> dict[int, list[tuple]]:
+    windows: dict[int, list[tuple]] = {}
+    for h in clinic.opening_hours.order_by("weekday", "opens"):
+        windows.setdefault(h.weekday, []).append((h.opens, h.closes))
+    return windows
 
 
 def _setup_page(request, clinic: Clinic, *, status=200, **forms_):
@@ -114,8 +117,8 @@ def setup_hours(request: HttpRequest) -> HttpResponse:
     clinic, refused = _managed_clinic(request)
     if refused:
         return refused
-    form = WeeklyHoursForm(request.POST, prefix="hours")
-    if form.is_valid():
+    form = WeeklyHoursForm(request.POST, windows=_clinic_hours(clinic), prefix="hours")
+    if form.is_valid() and not form.too_many:
         windows = form.windows("opens", "closes")
         if _write(
             ClinicSerializer, request, form, instance=clinic, data={"opening_hours": windows}
@@ -256,7 +259,11 @@ def staff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if refused := forbidden_unless(request, "setup", staff.clinic_id):
             return refused
         clinic = staff.clinic
-    windows = {w.weekday: (w.starts, w.ends) for w in staff.working_hours.all()} if staff else {}
+    windows: dict[int, list[tuple]] = {}
+    for w in (
+        sorted(staff.working_hours.all(), key=lambda w: (w.weekday, w.starts)) if staff else []
+    ):
+        windows.setdefault(w.weekday, []).append((w.starts, w.ends))
     initial = (
         {"name": staff.name, "role": staff.role, "email": staff.email, "active": staff.active}
         if staff
@@ -265,8 +272,8 @@ def staff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = StaffForm(request.POST, prefix="staff")
-        hours = WeeklyHoursForm(request.POST, prefix="hours")
-        if form.is_valid() and hours.is_valid():
+        hours = WeeklyHoursForm(request.POST, windows=windows, prefix="hours")
+        if form.is_valid() and hours.is_valid() and not hours.too_many:
             data = {
                 **form.cleaned_data,
                 "working_hours": hours.windows("starts", "ends"),

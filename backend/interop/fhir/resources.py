@@ -340,7 +340,7 @@ class AppointmentFacts:
     end: datetime  # the end of monitored recovery: when the patient may leave
     service: ServiceRef
     patient_id: int
-    room_id: int
+    room_id: int | None
     room_name: str
     seat_label: str
     staff_id: int | None
@@ -366,13 +366,14 @@ def appointment(facts: AppointmentFacts) -> Resource:
                 "status": "accepted",
             }
         )
-    participants.append(
-        {
-            "actor": reference("Location", facts.room_id, facts.seat_label or facts.room_name),
-            "required": "required",
-            "status": "accepted",
-        }
-    )
+    if facts.room_id is not None:  # a video visit has no location
+        participants.append(
+            {
+                "actor": reference("Location", facts.room_id, facts.seat_label or facts.room_name),
+                "required": "required",
+                "status": "accepted",
+            }
+        )
     resource: Resource = {
         "resourceType": "Appointment",
         "id": str(facts.id),

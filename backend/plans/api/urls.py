@@ -1,5 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from backend.plans.api.cohorts import CohortViewSet
 from backend.plans.api.views import AppointmentRescheduleViewSet, PlanTemplateViewSet, PlanViewSet
 from backend.plans.api.waitlist import WaitlistViewSet
 
@@ -9,5 +10,6 @@ router.register("plans", PlanViewSet, basename="plan")
 # appointments/{id}/reschedule/: beside scheduling's appointment routes, same names.
 router.register("appointments", AppointmentRescheduleViewSet, basename="appointment")
 router.register("waitlist", WaitlistViewSet, basename="waitlist-entry")
+router.register("cohorts", CohortViewSet, basename="cohort")
 
 urlpatterns = router.urls

@@ -104,20 +104,23 @@ def preview_data(preview: PlanPreview) -> dict:
     plan, world = preview.plan, preview.world
     zone = world.clinic.zone
     names = {p.key: p.name for p in world.template.phases.all()}
-    room_ids = {s.placement.seat.room_id for s in preview.slots if s.placement}
+    room_ids = {s.placement.seat.room_id for s in preview.slots if s.placement and s.placement.seat}
     rooms = dict(Room.objects.filter(id__in=room_ids).values_list("id", "name"))
     sessions, unplaced = [], []
     for slot in preview.slots:
         booked = preview.fixed.get(slot.ordinal) if slot.fixed else None
         if booked is not None:
             start, end, recovery_end = booked.start, booked.end, booked.recovery_end
-            room, room_name, seat = booked.room_id, booked.room.name, booked.seat_id
+            room, seat = booked.room_id, booked.seat_id
+            room_name = booked.room.name if booked.room else None
             staff = booked.staff_id
             staff_name = booked.staff.name if booked.staff else None
         elif slot.placement is not None:
             p = slot.placement
             start, end, recovery_end = p.start, p.end, p.recovery_end
-            room, room_name, seat = p.seat.room_id, rooms.get(p.seat.room_id, ""), p.seat.seat_id
+            room = p.seat.room_id if p.seat else None  # None: a video visit
+            seat = p.seat.seat_id if p.seat else None
+            room_name = rooms.get(room, "") if p.seat else None
             staff = p.staff.staff_id if p.staff else None
             staff_name = p.staff.name if p.staff else None
         else:

@@ -28,6 +28,8 @@ PROBLEM_ORDER = (
     "staff",
     "patient",
     "dosing_day",
+    "monitoring",
+    "prescriber",
     "past",
 )
 
@@ -39,6 +41,8 @@ def problem_phrase(kind: str, phase: PhaseRule, *, time_window: bool) -> str:
         "staff": "no staff member free",
         "patient": "the patient has another appointment",
         "dosing_day": "the patient already doses that day",
+        "monitoring": "too few monitors for another recovering patient",
+        "prescriber": "no prescriber on site",
         "closure": "the clinic is closed",
         "hours": (
             "outside opening hours or the patient's time window"

@@ -1,7 +1,10 @@
+from backend.plans.models.cohorts import Cohort, CohortSession
 from backend.plans.models.plans import PlannedSession, PlanStatus, TreatmentPlan
 from backend.plans.models.templates import PhaseKind, PlanPhase, PlanTemplate
 
 __all__ = [
+    "Cohort",
+    "CohortSession",
     "PhaseKind",
     "PlanPhase",
     "PlanStatus",

@@ -10,6 +10,7 @@ from backend.scheduling.booking.fetch import (
     Resources,
     busy_fetch,
     calendar_of,
+    capacity_fetch,
     clinic_fetch,
     local_window,
     patient_busy_fetch,
@@ -118,7 +119,13 @@ def plan_resources_lock(plan: TreatmentPlan) -> PlanResources:
     """Fetch the plan's possible resources and lock them, with the patient, in one order."""
     prefetched = plan_resources_fetch(plan)
     seat_ids, staff_ids = resource_ids(prefetched[2])
-    resources_lock(patient_ids=[plan.patient_id], seat_ids=seat_ids, staff_ids=staff_ids)
+    monitored = any(st.recovery_minutes for st in template_session_types(prefetched[1]))
+    resources_lock(
+        clinic_ids=[plan.clinic_id] if monitored else [],
+        patient_ids=[plan.patient_id],
+        seat_ids=seat_ids,
+        staff_ids=staff_ids,
+    )
     return prefetched
 
 
@@ -154,6 +161,18 @@ def plan_world_fetch(
     patient_busy, dosing_days = patient_busy_fetch(
         plan.patient, calendar, window, exclude_appointment_ids=exclude_appointment_ids
     )
+    # One capacity state for every board: a course's own recoveries count against the ratio.
+    capacity = (
+        capacity_fetch(
+            clinic=clinic,
+            calendar=calendar,
+            resources=next(iter(resources.values())),
+            window=window,
+            exclude_appointment_ids=exclude_appointment_ids,
+        )
+        if resources
+        else None
+    )
     boards = {
         st_id: Board(
             calendar=calendar,
@@ -164,6 +183,7 @@ def plan_world_fetch(
             staff_busy=staff_busy,
             patient_busy=patient_busy,
             patient_dosing_days=dosing_days,
+            capacity=capacity,
         )
         for st_id, r in resources.items()
     }

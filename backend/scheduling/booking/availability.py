@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from backend.scheduling.booking.capacity import (
+    ClinicCapacity,
+    monitoring_shortfall_between,
+    prescriber_gap,
+)
 from backend.scheduling.resources.calendar import ClinicCalendar, WeeklyHours
 from backend.scheduling.resources.intervals import Span, Timeline, aware_to_utc
 
@@ -32,8 +37,12 @@ class SessionSpec:
     recovery_same_seat: bool = True
     needs_staff: bool = True
     is_dosing: bool = False
+    needs_prescriber: bool = False  # a prescriber working throughout (Spravato REMS)
+    telehealth: bool = False  # a video visit: holds only its staff member, no seat
 
     def __post_init__(self) -> None:
+        if self.telehealth and self.recovery > timedelta(0):
+            raise ValueError("A telehealth visit has no monitored recovery")
         if self.in_room <= timedelta(0):
             raise ValueError(f"A session must last some time, got in_room={self.in_room}")
         if self.recovery < timedelta(0):
@@ -74,6 +83,9 @@ class Board:
     staff_busy: dict[int, Timeline] = field(default_factory=dict)
     patient_busy: Timeline = field(default_factory=Timeline)
     patient_dosing_days: set[date] = field(default_factory=set)
+    # Monitors per recovering patient and prescribers on site; None checks neither (a board
+    # built by hand in a test of seats alone).
+    capacity: ClinicCapacity | None = None
 
 
 @dataclass(frozen=True)
@@ -87,7 +99,7 @@ class Placement:
     start: datetime
     end: datetime
     recovery_end: datetime
-    seat: SeatRef
+    seat: SeatRef | None  # None for a telehealth visit
     recovery_seat: SeatRef | None = None
     staff: StaffRef | None = None
     dosing_day: date | None = None
@@ -98,8 +110,10 @@ class Placement:
         Same-seat recovery is still a separate "recovery" hold on the session seat, so reports
         can tell treatment time from recovery time.
         """
-        held = [("session", self.seat.seat_id, Span(self.start, self.end))]
-        if self.recovery_end > self.end:
+        held = []
+        if self.seat is not None:
+            held.append(("session", self.seat.seat_id, Span(self.start, self.end)))
+        if self.recovery_end > self.end and self.seat is not None:
             recovery_seat = self.recovery_seat or self.seat
             held.append(("recovery", recovery_seat.seat_id, Span(self.end, self.recovery_end)))
         if self.staff is not None:
@@ -112,7 +126,9 @@ class Clash:
     """One reason a start cannot be booked, worded for the front desk.
 
     ``resource`` is one of: hours, closure, seat, recovery_seat, staff, patient, dosing_day,
-    past. ``spans`` are the existing busy spans in the way (empty for calendar reasons).
+    past, monitoring (too few monitors for one more recovering patient), prescriber (none
+    working throughout). ``spans`` are the existing busy spans in the way (empty for
+    calendar reasons).
     """
 
     resource: str
@@ -227,8 +243,10 @@ def placement_check(
             clashes.append(Clash("hours", message))
 
     seat_end = recovery_end if spec.recovery_same_seat else end
-    seat = _seat_pick(board.session_seats, board.seat_busy, start, seat_end, seat_id)
-    if seat is None:
+    seat = None
+    if not spec.telehealth:
+        seat = _seat_pick(board.session_seats, board.seat_busy, start, seat_end, seat_id)
+    if seat is None and not spec.telehealth:
         seat_span = Span(start, seat_end)
         when = f"{_clock_range(start, seat_end, zone)} {on_day}"
         candidates = [s for s in board.session_seats if seat_id is None or s.seat_id == seat_id]
@@ -294,9 +312,10 @@ def placement_check(
             )
         )
 
+    clashes.extend(_capacity_clashes(board, spec, start, end, recovery_end, zone, on_day))
+
     if clashes:
         return clashes
-    assert seat is not None  # no clash means a seat was found
     return Placement(
         start=start,
         end=end,
@@ -335,9 +354,11 @@ def placement_try(
     elif _window_holding(calendar.hours.windows_on(day, calendar.tz), start, recovery_end) is None:
         kinds.add("hours")
     seat_end = recovery_end if spec.recovery_same_seat else end
-    seat = _seat_pick(board.session_seats, board.seat_busy, start, seat_end)
-    if seat is None:
-        kinds.add("seat")
+    seat = None
+    if not spec.telehealth:
+        seat = _seat_pick(board.session_seats, board.seat_busy, start, seat_end)
+        if seat is None:
+            kinds.add("seat")
     recovery_seat = None
     if spec.recovery > timedelta(0) and not spec.recovery_same_seat:
         recovery_seat = _seat_pick(board.recovery_seats, board.seat_busy, end, recovery_end)
@@ -356,6 +377,7 @@ def placement_try(
         kinds.add("patient")
     if spec.is_dosing and day in board.patient_dosing_days:
         kinds.add("dosing_day")
+    kinds.update(_capacity_kinds(board, spec, start, end, recovery_end))
     if kinds:
         return frozenset(kinds)
     return Placement(
@@ -367,6 +389,64 @@ def placement_try(
         staff=staff,
         dosing_day=day if spec.is_dosing else None,
     )
+
+
+def _capacity_kinds(
+    board: Board, spec: SessionSpec, start: datetime, end: datetime, recovery_end: datetime
+) -> set[str]:
+    """Which clinic-wide capacity rules the start breaks: "monitoring", "prescriber"."""
+    capacity = board.capacity
+    kinds: set[str] = set()
+    if capacity is None:
+        return kinds
+    if recovery_end > end and monitoring_shortfall_between(capacity, end, recovery_end):
+        kinds.add("monitoring")
+    if spec.needs_prescriber and prescriber_gap(capacity, start, recovery_end) is not None:
+        kinds.add("prescriber")
+    return kinds
+
+
+def _capacity_clashes(
+    board: Board,
+    spec: SessionSpec,
+    start: datetime,
+    end: datetime,
+    recovery_end: datetime,
+    zone: ZoneInfo,
+    on_day: str,
+) -> list[Clash]:
+    capacity = board.capacity
+    clashes: list[Clash] = []
+    if capacity is None:
+        return clashes
+    if recovery_end > end:
+        short = monitoring_shortfall_between(capacity, end, recovery_end)
+        if short is not None:
+            at = f"{_clock(short.at, zone)} {on_day}"
+            staffed = (
+                f"only {short.monitors} monitor{'s' if short.monitors != 1 else ''} working"
+                if short.monitors
+                else "no monitor working"
+            )
+            clashes.append(
+                Clash(
+                    "monitoring",
+                    f"Too few monitors for the recovery: {short.recovering} patients would be "
+                    f"recovering at {at} with {staffed} (at most {short.ratio} recovering "
+                    "patients per monitor)",
+                )
+            )
+    if spec.needs_prescriber:
+        gap = prescriber_gap(capacity, start, recovery_end)
+        if gap is not None:
+            clashes.append(
+                Clash(
+                    "prescriber",
+                    f"No prescriber is on site at {_clock(gap, zone)} {on_day}; this session "
+                    f"needs one working throughout {_clock_range(start, recovery_end, zone)}",
+                )
+            )
+    return clashes
 
 
 def _staff_clash(
@@ -417,10 +497,14 @@ def _slots_iter(
     seat_for = total if spec.recovery_same_seat else in_room
     separate_recovery = spec.recovery > timedelta(0) and not spec.recovery_same_seat
     dosing = spec.is_dosing
+    telehealth = spec.telehealth
     ordered_staff = _staff_ordered(board.staff, preferred_staff_id) if spec.needs_staff else []
     session_seats, recovery_seats = board.session_seats, board.recovery_seats
     seat_busy, staff_busy, patient = board.seat_busy, board.staff_busy, board.patient_busy
     bounded = earliest is not None or latest is not None
+    checks_capacity = board.capacity is not None and (
+        spec.recovery > timedelta(0) or spec.needs_prescriber
+    )
 
     day = date_from
     while day <= date_to:
@@ -459,14 +543,18 @@ def _slots_iter(
                     staff = _staff_pick(rota, staff_busy, candidate, end)
                     if staff is None:
                         continue
-                seat = _seat_pick(session_seats, seat_busy, candidate, candidate + seat_for)
-                if seat is None:
-                    continue
+                seat = None
+                if not telehealth:
+                    seat = _seat_pick(session_seats, seat_busy, candidate, candidate + seat_for)
+                    if seat is None:
+                        continue
                 recovery_seat = None
                 if separate_recovery:
                     recovery_seat = _seat_pick(recovery_seats, seat_busy, end, recovery_end)
                     if recovery_seat is None:
                         continue
+                if checks_capacity and _capacity_kinds(board, spec, candidate, end, recovery_end):
+                    continue
                 yield Placement(
                     start=candidate,
                     end=end,
@@ -557,6 +645,8 @@ def board_reserve(board: Board, placement: Placement) -> None:
     for kind, resource_id, span in placement.holds():
         busy = board.staff_busy if kind == "staff" else board.seat_busy
         busy.setdefault(resource_id, Timeline()).add(span)
+    if board.capacity is not None and placement.recovery_end > placement.end:
+        board.capacity.recovering.add(Span(placement.end, placement.recovery_end))
     board.patient_busy.add(Span(placement.start, placement.recovery_end))
     if placement.dosing_day is not None:
         board.patient_dosing_days.add(placement.dosing_day)
@@ -573,6 +663,8 @@ def board_release(board: Board, placement: Placement) -> None:
         if resource_id not in busy:
             raise ValueError(f"{kind} {resource_id} holds nothing to release")
         busy[resource_id].remove(span)
+    if board.capacity is not None and placement.recovery_end > placement.end:
+        board.capacity.recovering.remove(Span(placement.end, placement.recovery_end))
     board.patient_busy.remove(Span(placement.start, placement.recovery_end))
     if placement.dosing_day is not None:
         board.patient_dosing_days.discard(placement.dosing_day)

@@ -15,14 +15,15 @@ from django.utils import timezone
 
 from backend.common.db import EpochSeconds, raw_rows_fetch
 from backend.scheduling.booking.availability import Board, SeatRef, SessionSpec, StaffRef
-from backend.scheduling.booking.models import Appointment, Hold
+from backend.scheduling.booking.capacity import ClinicCapacity, SpanCounts
+from backend.scheduling.booking.models import ACTIVE_STATUSES, Appointment, Hold, HoldKind
 from backend.scheduling.resources.calendar import (
     ClinicCalendar,
     StaffHours,
     WeeklyHours,
     wall_to_utc,
 )
-from backend.scheduling.resources.choices import AbsenceKind, RoomKind
+from backend.scheduling.resources.choices import AbsenceKind, RoomKind, StaffRole
 from backend.scheduling.resources.config import config_cache_register
 from backend.scheduling.resources.intervals import Span, Timeline
 from backend.scheduling.resources.models import (
@@ -35,6 +36,11 @@ from backend.scheduling.resources.models import (
     Staff,
     StaffAbsence,
 )
+
+# Staff who watch recovering patients (the clinic's ratio counts them), and the role a
+# "prescriber on site" rule asks for.
+MONITOR_ROLES = frozenset({StaffRole.NURSE})
+PRESCRIBER_ROLES = frozenset({StaffRole.PRESCRIBER})
 
 # No hold lasts longer than this; it bounds the index range scan on (seat, start) so a
 # window query never reads a resource's whole history.
@@ -147,6 +153,8 @@ def spec_of(session_type: SessionType) -> SessionSpec:
         recovery_same_seat=session_type.recovery_in_same_seat,
         needs_staff=bool(session_type.staff_role),
         is_dosing=session_type.is_dosing,
+        needs_prescriber=session_type.requires_prescriber_on_site,
+        telehealth=session_type.is_telehealth,
     )
 
 
@@ -220,6 +228,22 @@ def staff_absences_fetch(staff_ids: list[int]) -> dict[int, list[tuple[str, date
     return found
 
 
+def staff_refs_with_absences(config: ClinicConfig, rows: list[Staff]) -> dict[int, StaffRef]:
+    """The cached refs of ``rows`` with today's absences and extra shifts (1 query)."""
+    absences = staff_absences_fetch([s.id for s in rows])
+    refs = {}
+    for s in rows:
+        ref = config.staff_refs[s.id]
+        if s.id in absences:
+            ref = StaffRef(
+                staff_id=s.id,
+                name=s.name,
+                hours=staff_hours_with(ref.hours.windows, absences[s.id]),
+            )
+        refs[s.id] = ref
+    return refs
+
+
 @dataclass(frozen=True)
 class Resources:
     """The seats and staff a session type could use at a clinic (ids for locking)."""
@@ -228,6 +252,9 @@ class Resources:
     recovery_seats: list[SeatRef]
     staff: list[StaffRef]
     seat_noun: str = "seat"
+    # Every monitor and prescriber of the clinic, for the clinic-wide capacity rules.
+    monitors: list[StaffRef] = field(default_factory=list)
+    prescribers: list[StaffRef] = field(default_factory=list)
     # The rows behind the refs, so that a new appointment can be rendered without
     # reading its seat, room and staff member back.
     seat_rows: dict[int, Seat] = field(default_factory=dict, compare=False, repr=False)
@@ -257,18 +284,13 @@ def resources_fetch(
         kinds.add(RoomKind.RECOVERY)
     seats = [s for s in config.seats if s.room.kind in kinds]
     roles = {st.staff_role for st in session_types if st.staff_role}
-    staff_rows = [s for s in config.staff if s.role in roles]
-    absences = staff_absences_fetch([s.id for s in staff_rows])
-    staff_refs = {}
-    for s in staff_rows:
-        ref = config.staff_refs[s.id]
-        if s.id in absences:
-            ref = StaffRef(
-                staff_id=s.id,
-                name=s.name,
-                hours=staff_hours_with(ref.hours.windows, absences[s.id]),
-            )
-        staff_refs[s.id] = ref
+    # Monitors and prescribers come from the same cached setup and absence query: the
+    # capacity rules need them.
+    every_row = [s for s in config.staff if s.role in roles | MONITOR_ROLES | PRESCRIBER_ROLES]
+    staff_refs = staff_refs_with_absences(config, every_row)
+    staff_rows = [s for s in every_row if s.role in roles]
+    monitors = [staff_refs[s.id] for s in every_row if s.role in MONITOR_ROLES]
+    prescribers = [staff_refs[s.id] for s in every_row if s.role in PRESCRIBER_ROLES]
     allowed_rooms = session_type_rooms(clinic, session_types)
     result = {}
     for st in session_types:
@@ -277,6 +299,7 @@ def resources_fetch(
             config.seat_refs[s.id]
             for s in seats
             if s.room.kind == st.room_kind
+            and not st.is_telehealth
             and (room_id is None or s.room_id == room_id)
             and (allowed is None or s.room_id in allowed)
         ]
@@ -293,10 +316,83 @@ def resources_fetch(
             recovery_seats,
             staff,
             seat_noun=noun,
+            monitors=monitors,
+            prescribers=prescribers,
             seat_rows={s.id: s for s in seats},
             staff_rows={s.id: s for s in staff_rows},
         )
     return result
+
+
+def staff_working_spans(member: StaffRef, calendar: ClinicCalendar, window: Span) -> list[Span]:
+    """The real spans ``member`` works that touch ``window``, from ``staff_hours_of`` (extra
+    shifts added, absences taken off), for the clinic-wide rules."""
+    zone = calendar.zone
+    first = window.start.astimezone(zone).date() - timedelta(days=1)
+    last = window.end.astimezone(zone).date()
+    spans: list[Span] = []
+    day = first
+    while day <= last:
+        spans.extend(w for w in member.hours.windows_on(day, calendar.tz) if w.overlaps(window))
+        day += timedelta(days=1)
+    return spans
+
+
+def capacity_fetch(
+    *,
+    clinic: Clinic,
+    calendar: ClinicCalendar,
+    resources: Resources,
+    window: Span,
+    exclude_appointment_ids: Iterable[int] = (),
+) -> ClinicCapacity:
+    """The clinic's recovering patients and working monitors and prescribers (1 query).
+
+    Every active recovery hold of the clinic counts, whichever seat or room it is on: the
+    ratio is per clinic, not per room.
+    """
+    rows = (
+        Hold.objects.filter(
+            appointment__clinic=clinic,
+            appointment__status__in=ACTIVE_STATUSES,
+            kind=HoldKind.RECOVERY,
+            active=True,
+            start__gte=window.start - MAX_HOLD_SPAN,
+            start__lt=window.end,
+            end__gt=window.start,
+        )
+        .exclude(appointment_id__in=list(exclude_appointment_ids))
+        .values_list(EpochSeconds("start"), EpochSeconds("end"))
+    )
+    recovering = [Span.from_epoch(start, end) for start, end in raw_rows_fetch(rows)]
+    monitors = [s for m in resources.monitors for s in staff_working_spans(m, calendar, window)]
+    prescribers = [
+        s for p in resources.prescribers for s in staff_working_spans(p, calendar, window)
+    ]
+    return ClinicCapacity(
+        recovering_per_monitor=clinic.recovering_per_monitor,
+        recovering=SpanCounts(recovering),
+        monitors=SpanCounts(monitors),
+        prescribers=SpanCounts(prescribers),
+    )
+
+
+def clinic_capacity_fetch(
+    *, clinic: Clinic, calendar: ClinicCalendar, window: Span
+) -> ClinicCapacity:
+    """The capacity state of a whole clinic for reports and the board: the cached setup,
+    the monitors' and prescribers' absences and the clinic's recoveries (2 queries)."""
+    config = clinic_config(clinic)
+    rows = [s for s in config.staff if s.role in MONITOR_ROLES | PRESCRIBER_ROLES]
+    refs = staff_refs_with_absences(config, rows)
+    staff = Resources(
+        [],
+        [],
+        [],
+        monitors=[refs[s.id] for s in rows if s.role in MONITOR_ROLES],
+        prescribers=[refs[s.id] for s in rows if s.role in PRESCRIBER_ROLES],
+    )
+    return capacity_fetch(clinic=clinic, calendar=calendar, resources=staff, window=window)
 
 
 def busy_fetch(
@@ -390,6 +486,13 @@ def board_fetch(
     patient_busy, dosing_days = patient_busy_fetch(
         patient, calendar, window, exclude_appointment_ids=exclude
     )
+    capacity = capacity_fetch(
+        clinic=clinic,
+        calendar=calendar,
+        resources=resources,
+        window=window,
+        exclude_appointment_ids=exclude,
+    )
     return Board(
         calendar=calendar,
         session_seats=resources.session_seats,
@@ -399,6 +502,7 @@ def board_fetch(
         staff_busy=staff_busy,
         patient_busy=patient_busy,
         patient_dosing_days=dosing_days,
+        capacity=capacity,
     )
 
 

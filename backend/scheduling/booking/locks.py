@@ -2,9 +2,13 @@
 
 On PostgreSQL, concurrent writers that want the same seats, staff or patient queue on
 these locks instead of both passing the check and one failing late on the exclusion
-constraint. Locks are always taken in one order (patients, seats, staff; ids ascending)
-so two writers can never wait on each other. SQLite has no row locks: its IMMEDIATE
-transactions already serialize every writer.
+constraint. Locks are always taken in one order (clinic, patients, seats, staff; ids
+ascending) so two writers can never wait on each other. SQLite has no row locks: its
+IMMEDIATE transactions already serialize every writer.
+
+The clinic row serialises writers that add monitored recovery: the monitoring ratio is a
+clinic-wide sum that no seat or staff lock covers (two bookings on different seats could
+each pass the check and together break it).
 """
 
 from collections.abc import Iterable
@@ -13,7 +17,7 @@ from django.db import connection
 
 from backend.common.db import row_locks_take
 from backend.scheduling.booking.models import Appointment
-from backend.scheduling.resources.models import Patient, Seat, Staff
+from backend.scheduling.resources.models import Clinic, Patient, Seat, Staff
 
 
 def _locking(model, ids: Iterable[int]):
@@ -25,6 +29,7 @@ def _locking(model, ids: Iterable[int]):
 
 def resources_lock(
     *,
+    clinic_ids: Iterable[int] = (),
     patient_ids: Iterable[int] = (),
     seat_ids: Iterable[int] = (),
     staff_ids: Iterable[int] = (),
@@ -33,6 +38,7 @@ def resources_lock(
     if not connection.features.has_select_for_update:
         return
     querysets = [
+        _locking(Clinic, clinic_ids),
         _locking(Patient, patient_ids),
         _locking(Seat, seat_ids),
         _locking(Staff, staff_ids),

@@ -3,6 +3,7 @@ responses of requests sent with an Idempotency-Key header."""
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import URLValidator
 from django.db import models
 
 from backend.common.scoping import ClinicScopedQuerySet, scoped_queryset
@@ -54,8 +55,13 @@ class Appointment(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="appointments")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
     session_type = models.ForeignKey(SessionType, on_delete=models.PROTECT, related_name="+")
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="appointments")
-    seat = models.ForeignKey(Seat, on_delete=models.PROTECT, related_name="appointments")
+    # Empty for a telehealth visit, which holds only its staff member.
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
+    seat = models.ForeignKey(
+        Seat, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
     staff = models.ForeignKey(
         Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
     )
@@ -68,6 +74,14 @@ class Appointment(models.Model):
     sequence = models.PositiveIntegerField(
         default=0, help_text="Rises by one on every change a calendar should see."
     )
+    # One participant's place in a group session (groups topic); its own holds and states.
+    group_session = models.ForeignKey(
+        "scheduling.GroupSession",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enrolments",
+    )
     # The plan and session this appointment was booked for: a denormalised copy. The
     # authority is plans' PlannedSession (which appointment fills each session now); an
     # opaque id, since scheduling never imports plans. The copy serves reads that must not
@@ -78,6 +92,13 @@ class Appointment(models.Model):
     # time, not the session; a make-up is a new appointment), so the two stay in step.
     plan_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     ordinal = models.PositiveIntegerField(null=True, blank=True)
+    # Telehealth: the link given at booking, else the staff member's link at that time.
+    video_link = models.CharField(
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=["https", "http"])],
+        help_text="Telehealth only: overrides the staff member's video room.",
+    )
     authorization = models.ForeignKey(
         Authorization,
         on_delete=models.PROTECT,
@@ -142,6 +163,12 @@ class Appointment(models.Model):
         return self.status in ACTIVE_STATUSES
 
     @property
+    def video_link_effective(self) -> str:
+        """A telehealth visit's link (set at booking: the one given, else the staff
+        member's); "" for an in-person session."""
+        return self.video_link if self.session_type.is_telehealth else ""
+
+    @property
     def escort_missing(self) -> bool:
         return self.session_type.escort_required and not self.escort_name
 
@@ -153,7 +180,17 @@ class Hold(models.Model):
     PostgreSQL an exclusion constraint enforces it in the database itself.
     """
 
-    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="holds")
+    # Owned by an appointment, or (a facilitator's time) by a group session.
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, null=True, blank=True, related_name="holds"
+    )
+    group_session = models.ForeignKey(
+        "scheduling.GroupSession",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="staff_holds",
+    )
     kind = models.CharField(max_length=20, choices=HoldKind.choices)
     seat = models.ForeignKey(
         Seat, on_delete=models.PROTECT, null=True, blank=True, related_name="holds"
@@ -186,6 +223,11 @@ class Hold(models.Model):
                     )
                 ),
                 name="hold_resource_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(appointment__isnull=False, group_session__isnull=True)
+                | models.Q(appointment__isnull=True, group_session__isnull=False),
+                name="hold_has_one_owner",
             ),
         ]
 

@@ -30,9 +30,16 @@ class AppointmentSerializer(ClinicLocalMixin, serializers.ModelSerializer):
     plan = serializers.IntegerField(source="plan_id", read_only=True, allow_null=True)
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
     session_type_name = serializers.CharField(source="session_type.name", read_only=True)
-    room_name = serializers.CharField(source="room.name", read_only=True)
-    seat_name = serializers.CharField(source="seat.name", read_only=True)
+    room_name = serializers.CharField(source="room.name", read_only=True, allow_null=True)
+    seat_name = serializers.CharField(source="seat.name", read_only=True, allow_null=True)
     staff_name = serializers.CharField(source="staff.name", read_only=True, allow_null=True)
+    modality = serializers.CharField(source="session_type.modality", read_only=True)
+    video_link = serializers.SerializerMethodField(
+        help_text="Telehealth: the appointment's own link, else its staff member's; else null."
+    )
+    group_session = serializers.IntegerField(
+        source="group_session_id", read_only=True, allow_null=True
+    )
     escort = serializers.SerializerMethodField()
     holds = serializers.SerializerMethodField()
     timezone = serializers.CharField(source="clinic.timezone", read_only=True)
@@ -55,6 +62,9 @@ class AppointmentSerializer(ClinicLocalMixin, serializers.ModelSerializer):
             "seat_name",
             "staff",
             "staff_name",
+            "modality",
+            "video_link",
+            "group_session",
             "start",
             "end",
             "recovery_end",
@@ -75,6 +85,9 @@ class AppointmentSerializer(ClinicLocalMixin, serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def get_video_link(self, obj) -> str | None:
+        return obj.video_link_effective or None
 
     @extend_schema_field(EscortSerializer)
     def get_escort(self, obj) -> dict:
@@ -116,6 +129,13 @@ class AppointmentCreateSerializer(serializers.Serializer):
     )
     escort = EscortSerializer(required=False)
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    video_link = serializers.URLField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=500,
+        help_text="Telehealth only: a video link for this visit instead of the staff member's.",
+    )
     authorization_override = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -144,15 +164,15 @@ class PlacedSessionSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
     recovery_end = serializers.DateTimeField()
-    room = serializers.IntegerField()
-    room_name = serializers.CharField()
-    seat = serializers.IntegerField()
+    room = serializers.IntegerField(allow_null=True, help_text="Null for a video visit.")
+    room_name = serializers.CharField(allow_null=True)
+    seat = serializers.IntegerField(allow_null=True)
     staff = serializers.IntegerField(allow_null=True)
     staff_name = serializers.CharField(allow_null=True)
 
 
 class SlotSerializer(PlacedSessionSerializer):
-    seat_label = serializers.CharField()
+    seat_label = serializers.CharField(allow_null=True)
     recovery_seat = serializers.IntegerField(allow_null=True)
 
 

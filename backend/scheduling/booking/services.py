@@ -174,6 +174,18 @@ class NewAppointment:
     authorization_override: str = ""
 
 
+def _video_links(items: list["NewAppointment"]) -> dict[int, str]:
+    """The staff members' video links for the telehealth items (1 query, only if any)."""
+    ids = {
+        i.placement.staff.staff_id
+        for i in items
+        if i.session_type.is_telehealth and i.placement.staff is not None
+    }
+    if not ids:
+        return {}
+    return dict(Staff.objects.filter(id__in=ids).values_list("id", "video_link"))
+
+
 def appointments_insert(items: list[NewAppointment], *, actor, now: datetime) -> list[Appointment]:
     """Write already-checked placements in three statements, whatever their number.
 
@@ -182,19 +194,23 @@ def appointments_insert(items: list[NewAppointment], *, actor, now: datetime) ->
     returned carries the holds written for it as ``written_holds``.
     """
     creator = actor if actor is not None and actor.is_authenticated else None
+    links = _video_links(items)
     appointments = Appointment.objects.bulk_create(
         Appointment(
             clinic_id=item.patient.clinic_id,
             patient=item.patient,
             session_type=item.session_type,
-            room_id=item.placement.seat.room_id,
-            seat_id=item.placement.seat.seat_id,
+            room_id=item.placement.seat.room_id if item.placement.seat else None,
+            seat_id=item.placement.seat.seat_id if item.placement.seat else None,
             staff_id=item.placement.staff.staff_id if item.placement.staff else None,
             start=item.placement.start,
             end=item.placement.end,
             recovery_end=item.placement.recovery_end,
             escort_name=item.escort.name,
             escort_phone=item.escort.phone,
+            video_link=links.get(item.placement.staff.staff_id, "")
+            if item.placement.staff and item.session_type.is_telehealth
+            else "",
             notes=item.notes,
             plan_id=item.plan_id,
             ordinal=item.ordinal,
@@ -218,7 +234,7 @@ def appointments_insert(items: list[NewAppointment], *, actor, now: datetime) ->
             at=now,
             changes={
                 "start": [None, item.placement.start],
-                "seat": [None, item.placement.seat.label],
+                "seat": [None, item.placement.seat.label if item.placement.seat else "video"],
                 **(
                     {"authorization": [None, item.authorization_id]}
                     if item.authorization_id
@@ -333,7 +349,10 @@ def placement_locked(
     spec = spec_of(session_type)
     resources = resources_fetch(clinic, [session_type], room_id=room_id)[session_type.id]
     resources_lock(
-        patient_ids=[patient.id], seat_ids=resources.seat_ids, staff_ids=resources.staff_ids
+        clinic_ids=[clinic.id] if spec.recovery else [],
+        patient_ids=[patient.id],
+        seat_ids=resources.seat_ids,
+        staff_ids=resources.staff_ids,
     )
     board = board_fetch(
         clinic=clinic,
@@ -374,9 +393,14 @@ def appointment_book(
     escort: Escort | None = None,
     notes: str = "",
     authorization_override: str = "",
+    video_link: str = "",
 ) -> Appointment:
     """Book one session outside a plan, with every rule checked under locks."""
     _validate_choice(session_type, patient, room=room, seat=seat, staff=staff)
+    if session_type.is_telehealth and (room is not None or seat is not None):
+        raise InvalidInput("room", f"{session_type.name} is a video visit: it takes no room.")
+    if video_link and not session_type.is_telehealth:
+        raise InvalidInput("video_link", f"{session_type.name} is not a video visit.")
     _check_eligible(patient, session_type)
     if escort is None or not escort.name:
         escort = Escort(patient.escort_name, patient.escort_phone)
@@ -413,6 +437,9 @@ def appointment_book(
             if session_type.requires_authorization and authorization_id is None
             else "",
         )
+        if video_link:
+            appointment.video_link = video_link
+            appointment.save(update_fields=["video_link"])
         return appointment_attach(appointment, clinic=clinic, resources=resources)
 
 
@@ -422,8 +449,8 @@ def appointment_attach(appointment: Appointment, *, clinic, resources: Resources
     The caller can then render it without reading it back (a join across six tables).
     """
     appointment.clinic = clinic
-    appointment.seat = resources.seat_rows[appointment.seat_id]
-    appointment.room = appointment.seat.room
+    appointment.seat = resources.seat_rows.get(appointment.seat_id)
+    appointment.room = appointment.seat.room if appointment.seat else None
     appointment.staff = resources.staff_rows.get(appointment.staff_id)
     for hold in appointment.written_holds:
         if hold.seat_id is not None:
@@ -469,8 +496,8 @@ def appointment_move(
     appointment.start = placement.start
     appointment.end = placement.end
     appointment.recovery_end = placement.recovery_end
-    appointment.room_id = placement.seat.room_id
-    appointment.seat_id = placement.seat.seat_id
+    appointment.room_id = placement.seat.room_id if placement.seat else None
+    appointment.seat_id = placement.seat.seat_id if placement.seat else None
     appointment.staff_id = placement.staff.staff_id if placement.staff else None
     appointment.sequence += 1
     appointment.save()

@@ -73,6 +73,7 @@ class AppointmentViewSet(
             escort=Escort(escort.get("name", ""), escort.get("phone", "")) if escort else None,
             notes=data.get("notes", ""),
             authorization_override=data["authorization_override"],
+            video_link=data["video_link"],
         )
         # The service hands back the new appointment with everything it shows attached.
         return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
@@ -137,10 +138,10 @@ class AvailabilityView(APIView):
                     "start": p.start.astimezone(zone).isoformat(),
                     "end": p.end.astimezone(zone).isoformat(),
                     "recovery_end": p.recovery_end.astimezone(zone).isoformat(),
-                    "room": p.seat.room_id,
-                    "room_name": rooms[p.seat.room_id],
-                    "seat": p.seat.seat_id,
-                    "seat_label": p.seat.label,
+                    "room": p.seat.room_id if p.seat else None,
+                    "room_name": rooms[p.seat.room_id] if p.seat else None,
+                    "seat": p.seat.seat_id if p.seat else None,
+                    "seat_label": p.seat.label if p.seat else None,
                     "recovery_seat": p.recovery_seat.seat_id if p.recovery_seat else None,
                     "staff": p.staff.staff_id if p.staff else None,
                     "staff_name": p.staff.name if p.staff else None,

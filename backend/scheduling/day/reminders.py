@@ -103,6 +103,9 @@ def reminder_context(
         "ride_already_confirmed": session_type.escort_required and link is None,
         "escort_name": appointment.escort_name,
         "manage_url": manage_url,
+        # A video visit: no arrival margin, no ride; the link instead of the address.
+        "video_visit": session_type.is_telehealth,
+        "video_link": appointment.video_link,
     }
 
 
@@ -186,6 +189,7 @@ def reminder_send(appointment: Appointment, *, now: datetime, connection=None) -
             token = (
                 ride_token_issue(appointment, now=now)
                 if appointment.session_type.escort_required
+                and not appointment.session_type.is_telehealth
                 else None
             )
             manage_url = appointment_link(appointment, now=now)

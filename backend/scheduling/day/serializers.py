@@ -180,10 +180,10 @@ class BoardEntrySerializer(ClinicLocalMixin, serializers.Serializer):
     session_type = serializers.IntegerField(source="appointment.session_type_id")
     session_type_name = serializers.CharField(source="appointment.session_type.name")
     status = serializers.ChoiceField(source="appointment.status", choices=AppointmentStatus.choices)
-    room = serializers.IntegerField(source="appointment.room_id")
-    room_name = serializers.CharField(source="appointment.room.name")
-    seat = serializers.IntegerField(source="appointment.seat_id")
-    seat_name = serializers.CharField(source="appointment.seat.name")
+    room = serializers.IntegerField(source="appointment.room_id", allow_null=True)
+    room_name = serializers.CharField(source="appointment.room.name", allow_null=True)
+    seat = serializers.IntegerField(source="appointment.seat_id", allow_null=True)
+    seat_name = serializers.CharField(source="appointment.seat.name", allow_null=True)
     recovery_room_name = serializers.SerializerMethodField()
     recovery_seat_name = serializers.SerializerMethodField()
     staff_name = serializers.CharField(
@@ -228,12 +228,26 @@ class BoardEntrySerializer(ClinicLocalMixin, serializers.Serializer):
         }
 
 
+class MonitoringAlertSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    recovering = serializers.IntegerField()
+    monitors = serializers.IntegerField()
+    recovering_per_monitor = serializers.IntegerField()
+
+
 class BoardSerializer(serializers.Serializer):
     clinic = serializers.IntegerField()
     date = serializers.DateField()
     timezone = serializers.CharField()
     now = serializers.DateTimeField()
     appointments = BoardEntrySerializer(many=True)
+    monitoring_alerts = MonitoringAlertSerializer(
+        many=True,
+        help_text="Moments when recovering patients exceed working monitors x the clinic's "
+        "ratio, counting anyone recovering past their planned discharge as staying 30 "
+        "minutes more.",
+    )
 
 
 class RideEntrySerializer(ClinicLocalMixin, serializers.Serializer):

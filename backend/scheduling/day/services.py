@@ -22,6 +22,8 @@ from django.db.models import Prefetch, Q
 
 from backend.common.errors import Conflict, DomainError
 from backend.scheduling.booking.audit import appointment_event_record
+from backend.scheduling.booking.capacity import ratio_exceeded_at
+from backend.scheduling.booking.fetch import clinic_capacity_fetch
 from backend.scheduling.booking.locks import appointment_lock
 from backend.scheduling.booking.models import Appointment, AppointmentStatus, Hold, HoldKind
 from backend.scheduling.day import rules
@@ -30,7 +32,8 @@ from backend.scheduling.day.rems import rems_form_open
 from backend.scheduling.day.rules import BoardSnapshot, DischargeChecks, DischargeContext, Refusal
 from backend.scheduling.outbox.models import EventType
 from backend.scheduling.outbox.services import appointments_emit
-from backend.scheduling.resources.calendar import wall_to_utc
+from backend.scheduling.resources.calendar import ClinicCalendar, WeeklyHours, wall_to_utc
+from backend.scheduling.resources.intervals import Span
 from backend.scheduling.resources.models import Clinic, Seat
 
 # The day's steps that integrators hear about (outbox events, written with the change).
@@ -375,6 +378,45 @@ def day_board_fetch(*, clinic: Clinic, day: date, now: datetime) -> list[BoardEn
         )
     )
     return [board_entry(a, now=now) for a in appointments]
+
+
+# A patient still recovering past their planned discharge is reassessed about every 30
+# minutes (PADSS practice): the board assumes they stay that much longer.
+LATE_DISCHARGE_MARGIN = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class MonitoringAlert:
+    start: datetime
+    end: datetime
+    recovering: int
+    monitors: int
+    ratio: int
+
+
+def board_monitoring_alerts(
+    *, clinic: Clinic, day: date, now: datetime, entries: list[BoardEntry]
+) -> list[MonitoringAlert]:
+    """Moments of ``day`` when recovering patients exceed monitors x ratio, counting every
+    patient still recovering past their planned discharge as staying a while longer."""
+    low, high = local_day_bounds(clinic, day)
+    window = Span(low, high)
+    # Only the zone is needed to turn working hours into instants: no opening hours read.
+    calendar = ClinicCalendar(tz=clinic.timezone, hours=WeeklyHours())
+    capacity = clinic_capacity_fetch(clinic=clinic, calendar=calendar, window=window)
+    recovering = list(capacity.recovering)
+    for entry in entries:
+        a = entry.appointment
+        late_until = now + LATE_DISCHARGE_MARGIN
+        if a.status == AppointmentStatus.RECOVERING and a.recovery_end < late_until:
+            recovering.append(Span(max(a.recovery_end, a.end), late_until))
+    ratio = clinic.recovering_per_monitor
+    return [
+        MonitoringAlert(start, end, r, m, ratio)
+        for start, end, r, m in ratio_exceeded_at(
+            recovering, list(capacity.monitors), ratio, low, high
+        )
+    ]
 
 
 def rides_unconfirmed_fetch(*, clinic: Clinic, day: date) -> list[Appointment]:

@@ -44,6 +44,7 @@ from backend.scheduling.day.services import (
     appointment_no_show,
     appointment_recover,
     appointment_start,
+    board_monitoring_alerts,
     clinic_today,
     day_board_fetch,
     rides_unconfirmed_fetch,
@@ -183,13 +184,25 @@ class BoardView(APIView):
         now = timezone.now()
         day = valid.get("date") or clinic_today(clinic, now)
         entries = day_board_fetch(clinic=clinic, day=day, now=now)
+        alerts = board_monitoring_alerts(clinic=clinic, day=day, now=now, entries=entries)
+        zone = clinic.zone
         return Response(
             {
                 "clinic": clinic.id,
                 "date": day.isoformat(),
                 "timezone": clinic.timezone,
-                "now": now.astimezone(clinic.zone).isoformat(),
+                "now": now.astimezone(zone).isoformat(),
                 "appointments": BoardEntrySerializer(entries, many=True).data,
+                "monitoring_alerts": [
+                    {
+                        "start": a.start.astimezone(zone).isoformat(),
+                        "end": a.end.astimezone(zone).isoformat(),
+                        "recovering": a.recovering,
+                        "monitors": a.monitors,
+                        "recovering_per_monitor": a.ratio,
+                    }
+                    for a in alerts
+                ],
             }
         )
 

@@ -38,6 +38,7 @@ class SessionInfo:
     patient_instructions: str = ""
     escort_required: bool = False
     recovery_in_same_seat: bool = True
+    telehealth: bool = False
 
 
 # Used when an appointment's session type is missing from what was fetched; the feed
@@ -60,6 +61,7 @@ class AppointmentFacts:
     room_id: int | None = None
     seat_id: int | None = None
     staff_id: int | None = None
+    video_link: str = ""
     patient_first_name: str = ""
     patient_last_name: str = ""
 
@@ -134,6 +136,8 @@ def patient_event(
     arrival = facts.start - timedelta(minutes=session.arrive_minutes_before)
     title = patient_title(clinic)
     call = f"Questions or changes: call {clinic.phone}." if clinic.phone else ""
+    if session.telehealth:
+        return _video_event(facts, clinic, title=title, call=call, uid_domain=uid_domain)
     if facts.cancelled:
         lines = ["This appointment has been cancelled.", call]
         alarms: tuple[FeedAlarm, ...] = ()
@@ -181,6 +185,39 @@ def patient_event(
         title=_cancelled_title(title, facts),
         description="\n".join(line for line in lines if line),
         location=one_line(clinic.address),
+        alarms=alarms,
+    )
+
+
+VIDEO_VISIT = "Video visit"
+
+
+def _video_event(
+    facts: AppointmentFacts, clinic: ClinicInfo, *, title: str, call: str, uid_domain: str
+) -> FeedEvent:
+    """A telehealth visit: no arrival margin, no ride, the link instead of the address."""
+    zone = ZoneInfo(clinic.tz)
+    link = facts.video_link
+    if facts.cancelled:
+        lines = ["This video visit has been cancelled.", call]
+        alarms: tuple[FeedAlarm, ...] = ()
+    else:
+        lines = [
+            f"{VIDEO_VISIT} at {clock_time(facts.start, zone)}: join from home, no travel needed.",
+            f"Join: {link}" if link else "The clinic will send the link to join.",
+            call,
+        ]
+        alarms = (FeedAlarm(SOON_REMINDER, f"In 2 hours: {VIDEO_VISIT}. {link}".strip()),)
+    return FeedEvent(
+        uid=feed_uid(facts.id, uid_domain),
+        start=facts.start,
+        end=facts.end,
+        sequence=facts.sequence,
+        status=_status(facts),
+        last_modified=facts.updated_at,
+        title=_cancelled_title(f"{VIDEO_VISIT}: {title}", facts),
+        description="\n".join(line for line in lines if line),
+        location=link or VIDEO_VISIT,
         alarms=alarms,
     )
 

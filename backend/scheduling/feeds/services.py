@@ -46,7 +46,7 @@ from backend.scheduling.feeds.content import (
 )
 from backend.scheduling.feeds.ical import FeedCalendar, FeedEvent, calendar_bytes
 from backend.scheduling.feeds.models import FeedOwnerKind, FeedStamp, FeedToken
-from backend.scheduling.resources.choices import RecoveryLocation, RoomKind
+from backend.scheduling.resources.choices import Modality, RecoveryLocation, RoomKind
 from backend.scheduling.resources.models import Clinic, Patient, Room, Seat, SessionType, Staff
 
 # Raise when the feed's bytes change for the same data (wording, layout), so that
@@ -78,6 +78,7 @@ _FACT_FIELDS = (
     "room_id",
     "seat_id",
     "staff_id",
+    "video_link",
 )
 _NAME_FIELDS = ("patient__first_name", "patient__last_name")
 
@@ -381,6 +382,7 @@ _SESSIONS = PreparedQuery(
         "patient_instructions",
         "escort_required",
         "recovery_location",
+        "modality",
     ),
     clinic=int,
 )
@@ -402,6 +404,7 @@ def _references(subject: FeedSubject) -> FeedReferences:
             patient_instructions=row[3],
             escort_required=bool(row[4]),
             recovery_in_same_seat=row[5] == RecoveryLocation.SAME_SEAT,
+            telehealth=row[6] == Modality.TELEHEALTH,
         )
         for row in _SESSIONS.rows(clinic=subject.clinic_id)
     }
@@ -543,6 +546,7 @@ def appointment_ics(appointment: Appointment, *, now: datetime) -> bytes:
         patient_instructions=session_type.patient_instructions,
         escort_required=session_type.escort_required,
         recovery_in_same_seat=session_type.recovery_in_same_seat,
+        telehealth=session_type.is_telehealth,
     )
     clinic = _clinic_info(appointment.clinic)
     facts = AppointmentFacts(*(getattr(appointment, name) for name in _FACT_FIELDS))

@@ -138,6 +138,17 @@ class TotalsSerializer(UsageSerializer):
     heatmap = HeatmapSerializer()
 
 
+class MonitorLoadSerializer(serializers.Serializer):
+    recovering_per_monitor = serializers.IntegerField(help_text="The clinic's ratio.")
+    peak_recovering = serializers.IntegerField(help_text="Most patients recovering at once.")
+    monitors_at_peak = serializers.IntegerField(help_text="Monitors working at that moment.")
+    peak_recovering_per_monitor = serializers.FloatField(
+        allow_null=True,
+        help_text="The worst recovering-per-monitor moment; null when nobody recovered, "
+        "and the recovering count itself when no monitor worked then.",
+    )
+
+
 class UtilizationReportSerializer(serializers.Serializer):
     clinic = serializers.IntegerField()
     clinic_name = serializers.CharField()
@@ -150,6 +161,7 @@ class UtilizationReportSerializer(serializers.Serializer):
         help_text="Active rooms with at least one active seat (dosing, recovery, therapy).",
     )
     totals = TotalsSerializer(help_text="All rooms together.")
+    monitoring = MonitorLoadSerializer(help_text="Monitor load: peak recovering per monitor.")
 
 
 # --- Building the response ----------------------------------------------------------------
@@ -217,6 +229,21 @@ def utilization_data(result: UtilizationResult) -> dict[str, Any]:
             "periods": [period_data(p) for p in report.total_periods],
             "heatmap": heatmap_data(report.grid),
         },
+        "monitoring": monitoring_data(result.monitoring),
+    }
+
+
+def monitoring_data(load) -> dict[str, Any] | None:
+    if load is None:
+        return None
+    per_monitor = load.peak_recovering_per_monitor
+    if per_monitor is not None and per_monitor == float("inf"):
+        per_monitor = float(load.peak_recovering)  # JSON has no infinity
+    return {
+        "recovering_per_monitor": load.recovering_per_monitor,
+        "peak_recovering": load.peak_recovering,
+        "monitors_at_peak": load.monitors_at_peak,
+        "peak_recovering_per_monitor": round(per_monitor, 2) if per_monitor is not None else None,
     }
 
 

@@ -18,7 +18,14 @@ from django.db.models import Q
 
 from backend.common.db import EpochMinutes, IntegerList
 from backend.common.errors import InvalidInput
-from backend.scheduling.booking.fetch import MAX_HOLD_SPAN, calendar_of, clinic_fetch, local_window
+from backend.scheduling.booking.capacity import peak_load
+from backend.scheduling.booking.fetch import (
+    MAX_HOLD_SPAN,
+    calendar_of,
+    clinic_capacity_fetch,
+    clinic_fetch,
+    local_window,
+)
 from backend.scheduling.booking.models import Appointment, AppointmentStatus, Hold, HoldKind
 from backend.scheduling.reports.utilization import (
     GRANULARITIES,
@@ -33,9 +40,20 @@ from backend.scheduling.resources.models import Clinic, Seat
 
 
 @dataclass(frozen=True)
+class MonitorLoad:
+    """The worst moment of monitored recovery in the window, next to the clinic's ratio."""
+
+    recovering_per_monitor: int
+    peak_recovering: int
+    monitors_at_peak: int
+    peak_recovering_per_monitor: float | None  # inf: patients recovering with no monitor
+
+
+@dataclass(frozen=True)
 class UtilizationResult:
     clinic: Clinic
     report: UtilizationReport
+    monitoring: MonitorLoad | None = None
 
 
 def utilization_check(*, date_from: date, date_to: date, granularity: str) -> None:
@@ -140,4 +158,12 @@ def utilization_report(
         date_to=date_to,
         granularity=granularity,
     )
-    return UtilizationResult(clinic=clinic, report=report)
+    capacity = clinic_capacity_fetch(clinic=clinic, calendar=calendar, window=window)
+    peak = peak_load(list(capacity.recovering), list(capacity.monitors), window.start, window.end)
+    monitoring = MonitorLoad(
+        recovering_per_monitor=clinic.recovering_per_monitor,
+        peak_recovering=peak[0],
+        monitors_at_peak=peak[1],
+        peak_recovering_per_monitor=peak[2],
+    )
+    return UtilizationResult(clinic=clinic, report=report, monitoring=monitoring)

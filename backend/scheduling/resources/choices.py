@@ -42,6 +42,11 @@ class RecoveryLocation(models.TextChoices):
     RECOVERY_ROOM = "recovery_room", "Recovery room"
 
 
+class Modality(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    TELEHEALTH = "telehealth", "Telehealth"
+
+
 class AbsenceKind(models.TextChoices):
     ABSENCE = "absence", "Time off"
     EXTRA_SHIFT = "extra_shift", "Extra shift"

@@ -9,7 +9,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import DatabaseError, models
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from backend.common.roles import Role
 from backend.common.scoping import ClinicScopedQuerySet, scoped_queryset
 from backend.scheduling.resources.choices import (
     AbsenceKind,
+    Modality,
     RecoveryLocation,
     RoomKind,
     ScreeningStatus,
@@ -59,6 +60,12 @@ class Clinic(models.Model):
         default=9,
         validators=[MaxValueValidator(10)],
         help_text="Lowest discharge score (out of 10, PADSS-style) that allows discharge.",
+    )
+    recovering_per_monitor = models.PositiveSmallIntegerField(
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="The most patients in monitored recovery per working monitor (nurse) at any "
+        "moment; peri-anaesthesia guidance is one nurse per 3-5 patients.",
     )
     require_second_factor = models.BooleanField(
         default=False,
@@ -219,6 +226,13 @@ class Staff(models.Model):
         blank=True,
         related_name="staff_profile",
     )
+    # A CharField with the URL check: the admin's forms.URLField warns about its scheme.
+    video_link = models.CharField(
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=["https", "http"])],
+        help_text="Video room for this staff member's telehealth visits.",
+    )
     active = models.BooleanField(default=True)
 
     objects = scoped_queryset("clinic").as_manager()
@@ -367,6 +381,17 @@ class SessionType(models.Model):
         help_text="Practical instructions for the patient (fasting, what to bring). "
         "No diagnosis or drug words: they appear in reminders and calendar feeds.",
     )
+    # Clinical capacity (docs/architecture.md, "Clinical capacity").
+    modality = models.CharField(max_length=20, choices=Modality.choices, default=Modality.IN_PERSON)
+    group_capacity = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
+    facilitators_required = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    requires_prescriber_on_site = models.BooleanField(
+        default=False, help_text="A prescriber must be working throughout session and recovery."
+    )
     requires_authorization = models.BooleanField(
         default=False, help_text="Booking needs an active payer authorization with a unit left."
     )
@@ -400,7 +425,15 @@ class SessionType(models.Model):
     def recovery_in_same_seat(self) -> bool:
         return self.recovery_location == RecoveryLocation.SAME_SEAT
 
+    @property
+    def is_telehealth(self) -> bool:
+        return self.modality == Modality.TELEHEALTH
+
     def clean(self) -> None:
+        if self.is_telehealth and (self.is_dosing or self.recovery_minutes):
+            raise ValidationError({"modality": "Dosing and recovery are never telehealth."})
+        if self.is_telehealth and self.group_capacity > 1:
+            raise ValidationError({"modality": "Group sessions meet in a room."})
         if self.room_kind == RoomKind.RECOVERY:
             raise ValidationError({"room_kind": "Sessions take place in dosing or therapy rooms."})
         total = (self.in_room_minutes or 0) + (self.recovery_minutes or 0)

@@ -106,6 +106,7 @@ class ClinicSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "email",
             "feed_event_title",
             "discharge_pass_mark",
+            "recovering_per_monitor",
             "require_second_factor",
             "waitlist_offer_minutes",
             "no_show_uses_authorization",
@@ -258,7 +259,17 @@ class StaffSerializer(ModelCleanMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Staff
-        fields = ["id", "clinic", "name", "role", "email", "user", "active", "working_hours"]
+        fields = [
+            "id",
+            "clinic",
+            "name",
+            "role",
+            "email",
+            "user",
+            "video_link",
+            "active",
+            "working_hours",
+        ]
         extra_kwargs = {"user": {"help_text": "Login account of this staff member, if any."}}
 
     def validate_working_hours(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -417,6 +428,10 @@ class SessionTypeSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "staff_role",
             "arrive_minutes_before",
             "patient_instructions",
+            "modality",
+            "group_capacity",
+            "facilitators_required",
+            "requires_prescriber_on_site",
             "requires_authorization",
             "active",
         ]

@@ -215,7 +215,7 @@ def test_plan_definition_read_of_a_builtin_template(fhir):
 @pytest.mark.parametrize(
     ("kind", "expected"),
     [
-        ("Practitioner", lambda w: [str(s.id) for s in [*w.nurses, *w.therapists]]),
+        ("Practitioner", lambda w: [str(s.id) for s in [*w.nurses, *w.prescribers, *w.therapists]]),
         (
             "Location",
             lambda w: [str(x.id) for x in [w.dosing_room, w.lounge, *w.therapy_rooms]],
@@ -225,7 +225,7 @@ def test_plan_definition_read_of_a_builtin_template(fhir):
             lambda w: (
                 [f"room-{w.dosing_room.id}"]
                 + [f"room-{x.id}" for x in w.therapy_rooms]
-                + [f"staff-{s.id}" for s in [*w.nurses, *w.therapists]]
+                + [f"staff-{s.id}" for s in [*w.nurses, *w.prescribers, *w.therapists]]
             ),
         ),
     ],

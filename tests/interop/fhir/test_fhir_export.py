@@ -52,7 +52,9 @@ def test_export_streams_one_valid_bundle_per_line(manager_fhir, world):
     rooms = [c for c in contents if c[0] == "Location"]
     assert len(rooms) == 2 + len(world.therapy_rooms)
     assert ["Location"] in rooms  # the recovery lounge: no Schedule
-    assert contents.count(["Practitioner", "Schedule"]) == len(world.nurses + world.therapists)
+    assert contents.count(["Practitioner", "Schedule"]) == len(
+        world.nurses + world.prescribers + world.therapists
+    )
     assert ["HealthcareService"] in contents
     visits = [bundle_resources(b) for b in bundles]
     visits = [v for v in visits if v[0]["resourceType"] == "Appointment"]

@@ -371,10 +371,10 @@ def test_preview_query_count_does_not_grow_with_sessions(
     clinic_config(plan_world.clinic)  # as any earlier request at this clinic has done
 
     # plan + its sessions; clinic; template + phases + types; staff absences; holds;
-    # patient's appointments; plan's own appointments; room names. The clinic's setup
-    # (hours, closures, seats, room limits, staff and their hours) comes from this
-    # process's cache.
-    with django_assert_num_queries(11):
+    # patient's appointments; plan's own appointments; the clinic's recovering patients;
+    # room names. The clinic's setup (hours, closures, seats, room limits, staff and their
+    # hours) comes from this process's cache.
+    with django_assert_num_queries(12):
         front_desk_api.post(f"{PLANS}{plan['id']}/preview/", {}, format="json")
 
 

@@ -2,7 +2,9 @@ from datetime import timedelta
 
 import pytest
 
+from backend.scheduling.resources.choices import StaffRole
 from backend.scheduling.resources.models import SessionType
+from tests.factories import CLOSES, OPENS, WEEKDAYS, StaffFactory, WorkingHoursFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -88,8 +90,16 @@ def test_availability_for_a_patient_hides_their_dosing_day(front_desk_api, world
     assert days == {str(world.day + timedelta(days=1))}
 
 
+def prescriber_on_site(world):
+    """The built-in Spravato session needs a prescriber working throughout."""
+    prescriber = StaffFactory(clinic=world.clinic, role=StaffRole.PRESCRIBER)
+    for weekday in WEEKDAYS:
+        WorkingHoursFactory(staff=prescriber, weekday=weekday, starts=OPENS, ends=CLOSES)
+
+
 def test_availability_for_a_builtin_type_at_a_single_clinic_needs_no_clinic(front_desk_api, world):
     builtin = SessionType.objects.get(clinic=None, slug="spravato-session")
+    prescriber_on_site(world)
 
     response = search(front_desk_api, world, builtin)
 
@@ -102,6 +112,7 @@ def test_availability_for_a_builtin_type_among_clinics_needs_a_clinic(front_desk
 
     ClinicFactory()
     builtin = SessionType.objects.get(clinic=None, slug="spravato-session")
+    prescriber_on_site(world)
 
     without = search(front_desk_api, world, builtin)
     with_clinic = search(front_desk_api, world, builtin, clinic=world.clinic.id)
@@ -155,8 +166,9 @@ def test_availability_query_count_does_not_grow_with_bookings(
     search(front_desk_api, world, world.spravato)  # caches the user's roles, as bookings do
 
     # session type; clinic (its setup, room names included, comes from this process's
-    # cache, the row's stamp says it is current); staff absences; holds
-    with django_assert_num_queries(4):
+    # cache, the row's stamp says it is current); staff absences; holds; the clinic's
+    # recovering patients
+    with django_assert_num_queries(5):
         response = search(front_desk_api, world, world.spravato, days=27)
 
     assert response.status_code == 200
@@ -167,6 +179,7 @@ def test_availability_for_an_unknown_clinic_is_404_naming_clinic(front_desk_api,
 
     ClinicFactory()
     builtin = SessionType.objects.get(clinic=None, slug="spravato-session")
+    prescriber_on_site(world)
 
     response = search(front_desk_api, world, builtin, clinic=999999)
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from backend.scheduling.booking.models import AppointmentStatus
 from backend.scheduling.day.models import RideConfirmation
-from backend.scheduling.day.services import day_board_fetch
+from backend.scheduling.day.services import board_monitoring_alerts, day_board_fetch
 from tests.factories import ClinicFactory
 
 pytestmark = pytest.mark.django_db
@@ -193,8 +193,12 @@ def test_board_query_count_does_not_grow(front_desk_api, live, count, django_ass
         )
         confirm_ride(appointment)
 
-    # roles, clinic, appointments (with patient, type, places, ride), recovery holds
-    with django_assert_num_queries(4):
+    # A first request loads the clinic's setup cache and caches the user's roles.
+    front_desk_api.get(BOARD, {"clinic": live.clinic.id})
+    # clinic, appointments (with patient, type, places, ride), recovery holds; for the
+    # monitoring alerts (monitors and their hours from the cached setup): absences and the
+    # clinic's recoveries
+    with django_assert_num_queries(5):
         response = front_desk_api.get(BOARD, {"clinic": live.clinic.id})
 
     assert len(response.json()["appointments"]) == count
@@ -274,3 +278,33 @@ def test_rides_query_count_does_not_grow(front_desk_api, live, count, django_ass
         response = front_desk_api.get(RIDES, {"clinic": live.clinic.id})
 
     assert len(response.json()["rides"]) == count
+
+
+def test_board_flags_a_late_discharge_that_pushes_the_ratio_over(day):
+    day.clinic.recovering_per_monitor = 1
+    day.clinic.save()
+    for nurse in day.nurses[1:]:
+        nurse.active = False
+        nurse.save()
+    # Still recovering at 11:20, ten minutes past the planned 11:15 discharge, while the
+    # next patient's recovery starts at 11:30.
+    late = day.appointment(
+        start=day.at(9),
+        status=AppointmentStatus.RECOVERING,
+        session_started_at=day.at(9),
+        patient=day.patients[0],
+    )
+    day.appointment(start=day.at(11, 15), patient=day.patients[1])
+    now = day.at(11, 20)
+
+    entries = day_board_fetch(clinic=day.clinic, day=day.day, now=now)
+    alerts = board_monitoring_alerts(clinic=day.clinic, day=day.day, now=now, entries=entries)
+    on_time = board_monitoring_alerts(
+        clinic=day.clinic, day=day.day, now=day.at(10), entries=entries
+    )
+
+    assert [(a.start, a.end, a.recovering, a.monitors) for a in alerts] == [
+        (day.at(11, 30), day.at(11, 50), 2, 1)
+    ]
+    assert late.recovery_end == day.at(11, 15)
+    assert on_time == []

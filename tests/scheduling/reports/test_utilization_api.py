@@ -290,6 +290,23 @@ def test_utilization_api_query_count_does_not_grow_with_holds(manager_api, world
         response = manager_api.get(URL, params)
 
     assert response.status_code == 200
-    # The user's memberships and the clinic named (scoping), then the report's three:
-    # clinic (hours and closures come from this process's cached setup), seats, holds.
-    assert len(queries) == 2 + 3
+    # The user's memberships and the clinic named (scoping), then the report's: clinic
+    # (hours and closures come from this process's cached setup), seats, holds; for the
+    # monitor load: the monitors' absences and the clinic's recoveries.
+    assert len(queries) == 2 + 5
+
+
+def test_utilization_api_reports_the_monitor_load_next_to_seat_use(manager_api, busy_world):
+    busy_world.clinic.recovering_per_monitor = 3
+    busy_world.clinic.save()
+
+    body = manager_api.get(URL, query(busy_world)).json()
+
+    # Two patients recover together from 10:00 to 11:00; every monitor works then.
+    monitors = len(busy_world.nurses)
+    assert body["monitoring"] == {
+        "recovering_per_monitor": 3,
+        "peak_recovering": 2,
+        "monitors_at_peak": monitors,
+        "peak_recovering_per_monitor": round(2 / monitors, 2) if monitors else 2.0,
+    }

@@ -25,8 +25,9 @@ from tests.scheduling.reports.world import NEW_YORK_DAY, ReportWorld
 pytestmark = pytest.mark.django_db
 
 # Everything the report loads, whatever the number of holds: clinic, seats with their rooms,
-# holds (opening hours and closures come from the process's cached clinic setup).
-REPORT_QUERIES = 3
+# holds (opening hours and closures come from the process's cached clinic setup); for the
+# monitor load: the monitors' absences and the clinic's recoveries.
+REPORT_QUERIES = 5
 
 
 def run(world, **kwargs):

@@ -51,7 +51,7 @@ LISTS = [
     pytest.param("/api/v1/seats/", make_seat, 3, 0, id="seats"),
     pytest.param("/api/v1/staff/", make_staff, 4, 0, id="staff"),
     pytest.param("/api/v1/patients/", make_patient, 3, 0, id="patients"),
-    pytest.param("/api/v1/session-types/", make_session_type, 4, 5, id="session-types"),
+    pytest.param("/api/v1/session-types/", make_session_type, 4, 9, id="session-types"),
 ]
 
 

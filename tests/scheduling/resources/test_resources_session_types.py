@@ -14,6 +14,10 @@ BUILTIN_SLUGS = {
     "kap-preparation",
     "kap-dosing",
     "kap-integration",
+    "kap-group-preparation",
+    "kap-group-dosing",
+    "kap-group-integration",
+    "kap-integration-telehealth",
 }
 
 
@@ -75,10 +79,20 @@ def test_session_type_filter_builtin(clinician_api, clinic, value, expected):
     ("query", "expected"),
     [
         pytest.param(
-            {"is_dosing": "true"}, {"spravato-session", "iv-infusion", "kap-dosing"}, id="dosing"
+            {"is_dosing": "true"},
+            {"spravato-session", "iv-infusion", "kap-dosing", "kap-group-dosing"},
+            id="dosing",
         ),
         pytest.param(
-            {"room_kind": "therapy"}, {"kap-preparation", "kap-integration"}, id="therapy"
+            {"room_kind": "therapy"},
+            {
+                "kap-preparation",
+                "kap-integration",
+                "kap-group-preparation",
+                "kap-group-integration",
+                "kap-integration-telehealth",
+            },
+            id="therapy",
         ),
         pytest.param({"staff_role": "nurse"}, {"spravato-session", "iv-infusion"}, id="nurse"),
     ],

@@ -23,7 +23,8 @@ from backend.scheduling.day.services import (
     appointment_recover,
     appointment_start,
 )
-from backend.scheduling.resources.models import Clinic, Patient, SessionType
+from backend.scheduling.groups.services import group_session_create, group_session_enroll
+from backend.scheduling.resources.models import Clinic, Patient, Room, SessionType, Staff
 
 COURSES = [
     ("spravato-trd", [1, 2, 4]),
@@ -34,6 +35,9 @@ COURSES = [
 # has got: discharge due, recovering, late, and still to come.
 TODAY = [(-150, "recovering"), (-75, "recovering"), (-30, "booked"), (45, "booked")]
 TODAY_PATIENTS = [6, 9, 11, 14]
+# Cleared patients in next week's group dosing session, and one patient's video visit.
+GROUP_PATIENTS = [8, 10, 12]
+VIDEO_PATIENT = 7
 # Which demo room each built-in dosing session uses (the REMS-certified room for Spravato).
 ROOMS = {
     "spravato-session": "Spravato Room",
@@ -65,7 +69,8 @@ class Command(BaseCommand):
         front_desk, clinician = users.get("frontdesk"), users.get("clinician")
         booked = self._today(clinic_row, now, front_desk, clinician)
         courses = self._courses(clinic_row, today, now, front_desk)
-        self.stdout.write(f"Demo schedule: {courses} courses and {booked} sessions today.")
+        group = self._group_and_video(clinic_row, today, now, front_desk)
+        self.stdout.write(f"Demo schedule: {courses} courses and {booked} sessions today; {group}.")
 
     def _rooms(self, clinic) -> None:
         """Give each built-in dosing type its demo room, unless the clinic chose already."""
@@ -121,3 +126,59 @@ class Command(BaseCommand):
                     actor=clinician, appointment=appointment, now=start + timedelta(minutes=15)
                 )
         return count
+
+    def _group_and_video(self, clinic, today, now, actor) -> str:
+        """A group KAP dosing session next week with three participants, and a video visit."""
+        done = []
+        room = Room.objects.filter(clinic=clinic, name="Group Room").first()
+        therapists = list(Staff.objects.filter(clinic=clinic, role="therapist").order_by("id"))
+        zone = clinic.zone
+        group_type = SessionType.objects.get(clinic=None, slug="kap-group-dosing")
+        view = None
+        # The first day next week, and pair of therapists, free for a morning group.
+        pairs = [(a, b) for i, a in enumerate(therapists) for b in therapists[i + 1 :]]
+        for offset in range(7, 14):
+            if room is None or view is not None:
+                break
+            day = today + timedelta(days=offset)
+            for pair in pairs:
+                try:
+                    view = group_session_create(
+                        actor=actor,
+                        session_type=group_type,
+                        room=room,
+                        start=datetime.combine(day, time(9, 0), tzinfo=zone),
+                        staff=list(pair),
+                        now=now,
+                    )
+                    break
+                except DomainError:
+                    continue
+        if view is not None:
+            enrolled = 0
+            for patient in Patient.objects.filter(clinic=clinic, pk__in=GROUP_PATIENTS):
+                try:
+                    group_session_enroll(actor=actor, group=view.group, patient=patient, now=now)
+                    enrolled += 1
+                except DomainError as exc:
+                    self.stdout.write(f"  group enrolment for {patient}: {exc.detail}")
+            done.append(f"a group session with {enrolled} participants")
+        video = SessionType.objects.filter(clinic=clinic, modality="telehealth").first()
+        patient = Patient.objects.filter(clinic=clinic, pk=VIDEO_PATIENT).first()
+        if video is not None and patient is not None:
+            try:
+                appointment_book(
+                    actor=actor,
+                    patient=patient,
+                    session_type=video,
+                    start=datetime.combine(
+                        today + timedelta(days=8 + (1 - today.weekday()) % 7),
+                        time(15, 0),
+                        tzinfo=zone,
+                    ),
+                    now=now,
+                )
+                done.append("a video visit")
+            except DomainError as exc:
+                self.stdout.write(f"  video visit: not booked ({exc.detail})")
+        return " and ".join(done) or "no group session"
