@@ -81,7 +81,7 @@ def builtins_restored(transactional_db):
 
     for module in (
         "backend.scheduling.migrations.0002_roles_and_builtin_session_types",
-        "backend.scheduling.migrations.0017_builtin_clinical_capacity",
+        "backend.scheduling.migrations.0019_builtin_clinical_capacity",
         "backend.plans.migrations.0002_builtin_templates",
         "backend.plans.migrations.0005_builtin_group_template",
     ):
