@@ -84,7 +84,7 @@ def _meets(case: dict) -> str:
 
 
 MAIN_HEADER = [
-    "case", "size", "db", "median ms", "p95 ms", "target", "meets",
+    "case", "size", "db", "median ms", "p95 ms", "app CPU ms", "target", "meets",
     "floor ms", "ratio", "queries", "notes",
 ]  # fmt: skip
 
@@ -113,6 +113,7 @@ def main_rows(runs: list[dict]) -> list[list[str]]:
                 "SQLite" if run["db"] == "sqlite" else "PostgreSQL",
                 _ms(case.get("median_ms")),
                 _ms(case.get("p95_ms")),
+                _ms(case.get("cpu_median_ms")),
                 f"<= {case['target_ms']:g}" if case.get("target_ms") else "",
                 _meets(case),
                 _ms(case.get("floor_ms")),
@@ -297,6 +298,26 @@ def targets_rows(runs: list[dict], load: dict | None, baseline: dict | None) -> 
                 rows.append(
                     [title, size, db, f"{ratio:.2f}", f"<= {limit}", _verdict(ratio <= limit)]
                 )
+        for name, title in (
+            ("booking", "booking: app CPU ms per request"),
+            ("availability", "availability 4 weeks: app CPU ms per request"),
+        ):
+            case = _case(run, name)
+            base = _case(base_runs.get((run["size"], run["db"]), {}), name)
+            now_cpu = (case or {}).get("cpu_median_ms")
+            before = (base or {}).get("cpu_median_ms")
+            if now_cpu is not None:
+                rows.append(
+                    [
+                        title,
+                        size,
+                        db,
+                        _ms(now_cpu) + ("" if before is None else f" (before {_ms(before)})"),
+                        "<= a third of before"
+                        + ("" if before is None else f" ({_ms(before / 3)})"),
+                        _verdict(None if before is None else now_cpu <= before / 3),
+                    ]
+                )
         plan = _case(run, "plan_preview_book")
         base = _case(base_runs.get((run["size"], run["db"]), {}), "plan_preview_book")
         if plan and plan.get("median_ms") is not None:
@@ -441,12 +462,10 @@ def markdown(results: dict, main_sizes: list[str], baseline: dict | None = None)
                 markdown_table(MIXED_HEADER, mixed_rows(load)),
                 "",
             ]
-    targets = targets_rows(main, results.get("load"), results.get("baseline"))
+    targets = targets_rows(main, results.get("load"), baseline)
     if targets:
         parts += [
-            'Targets (ratios measured in one run; "before" is '
-            + (results.get("baseline") or {}).get("label", "not given")
-            + "):",
+            "Targets (each ratio measured in one run; " + baseline_line(baseline) + "):",
             "",
             markdown_table(TARGETS_HEADER, targets),
             "",

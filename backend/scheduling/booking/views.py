@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from backend.common.roles import BOOKING_ROLES
 from backend.common.scoping import ClinicScopedViewMixin
 from backend.common.serializers import input_validated
+from backend.scheduling.booking.fetch import clinic_config
 from backend.scheduling.booking.filters import AppointmentFilter
 from backend.scheduling.booking.idempotency import IDEMPOTENCY_HEADER, idempotent
 from backend.scheduling.booking.models import Appointment, AppointmentEvent
@@ -24,7 +25,6 @@ from backend.scheduling.booking.serializers import (
 )
 from backend.scheduling.booking.services import Escort, appointment_book, appointment_cancel
 from backend.scheduling.resources.access_log import PatientAccessLogMixin
-from backend.scheduling.resources.models import Room
 
 
 def appointment_data(appointment: Appointment) -> dict:
@@ -144,11 +144,8 @@ class AvailabilityView(APIView):
             latest=data.get("latest_time"),
         )
         zone = result.clinic.zone
-        rooms = dict(
-            Room.objects.filter(
-                id__in={p.seat.room_id for p in result.slots if p.seat}
-            ).values_list("id", "name")
-        )
+        # Room names from the clinic's cached setup, where every offered seat comes from.
+        rooms = {seat.room_id: seat.room.name for seat in clinic_config(result.clinic).seats}
         slots = []
         for p in result.slots:
             slots.append(

@@ -109,6 +109,8 @@ def _pg_sql() -> list[str]:
 
 
 # SQLite: row-level triggers (SQLite has one writer at a time, so no order is needed).
+# SQLite drops a table's triggers when a later migration rebuilds the table (most column
+# changes do), so ``feeds_stamp_triggers_ensure`` (after every migrate) puts them back.
 
 _SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 
@@ -142,7 +144,8 @@ def _sqlite_sql() -> list[str]:
         for op, rows in (("INSERT", ["NEW"]), ("UPDATE", ["OLD", "NEW"]), ("DELETE", ["OLD"])):
             body = " ".join(_sqlite_upserts(row, table) for row in rows)
             statements.append(
-                f"CREATE TRIGGER {table}_feed_stamp_{op.lower()} AFTER {op} ON {table} "
+                f"CREATE TRIGGER IF NOT EXISTS {table}_feed_stamp_{op.lower()} "
+                f"AFTER {op} ON {table} "
                 f"BEGIN {body} END"
             )
     return statements
