@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Every command line of the README's ```sh blocks (comments dropped), and where it runs.
 HERE = "run by test_the_readme_commands_work_on_a_fresh_clone"
+GROUPS = "tests/scheduling/groups/test_group_sessions.py (the same requests, through the API)"
+COHORTS = "tests/plans/api/test_cohorts_api.py (the same requests, through the API)"
 COVERED = {
     "make run": HERE,
     "make test": HERE + " (one test file; .ci/run runs the whole suite twice)",
@@ -59,6 +61,22 @@ COVERED = {
     ".venv/bin/python -m bench --sizes 10k,100k,1m": "the bench harness of SIZE=smoke make bench",
     "DATABASE_URL=postgres:///kap .venv/bin/python -m bench --load": "bench/ (its own tests)",
     ".venv/bin/python -m bench --only availability,booking --profile": "bench/ (its own tests)",
+    ".venv/bin/python -m bench --baseline var/before.json": "bench/ (its own tests)",
+    # The group and cohort examples name ids (<id>) a reader fills in from their own data.
+    'curl -H "Authorization: Token <key>" -H "Content-Type: application/json" -d'
+    ' \'{"session_type": <kap-group-dosing id>, "room": <id>, "start":'
+    ' "2030-01-08T09:00:00-05:00", "staff": [<id>, <id>]}\''
+    " http://127.0.0.1:8000/api/v1/group-sessions/": GROUPS,
+    'curl ... -H "Idempotency-Key: 4f1c" -d \'{"patient": <id>}\''
+    " http://127.0.0.1:8000/api/v1/group-sessions/<id>/enroll/": GROUPS,
+    'curl ... -d \'{"reason": "Facilitator ill"}\''
+    " http://127.0.0.1:8000/api/v1/group-sessions/<id>/cancel/": GROUPS,
+    'curl ... "http://127.0.0.1:8000/api/v1/group-sessions/?clinic=1&date_from=2030-01-01'
+    '&date_to=2030-01-31"': GROUPS,
+    'curl ... -d \'{"template": "kap-group", "clinic": 1, "start_date":'
+    ' "2030-01-07", "room": <group room>, "staff": [<id>, <id>]}\''
+    " http://127.0.0.1:8000/api/v1/cohorts/": COHORTS,
+    "curl ... -d '{\"patient\": <id>}' http://127.0.0.1:8000/api/v1/cohorts/<id>/enroll/": COHORTS,
 }
 
 

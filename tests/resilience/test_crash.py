@@ -68,9 +68,12 @@ def course_rows(site, plan: int) -> dict[str, int]:
 
 
 def orphan_holds(site) -> int:
+    """Holds owned by nothing: neither an appointment nor (a facilitator's) group session."""
     return site.scalar(
-        "select count(*) from scheduling_hold h left join scheduling_appointment a "
-        "on a.id = h.appointment_id where a.id is null"
+        "select count(*) from scheduling_hold h"
+        " left join scheduling_appointment a on a.id = h.appointment_id"
+        " left join scheduling_groupsession g on g.id = h.group_session_id"
+        " where a.id is null and g.id is null"
     )
 
 
