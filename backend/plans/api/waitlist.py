@@ -106,9 +106,10 @@ class WaitlistCreateSerializer(serializers.Serializer):
 
 
 class WaitlistQuerySerializer(serializers.Serializer):
-    clinic = serializers.IntegerField(required=False, min_value=1)
+    # Ids beyond a database integer are refused here, not overflowed in the query (a 500).
+    clinic = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     status = serializers.ChoiceField(choices=WaitlistStatus.choices, required=False)
-    patient = serializers.IntegerField(required=False, min_value=1)
+    patient = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
 
 class DeclineSerializer(serializers.Serializer):

@@ -61,7 +61,8 @@ class AuthorizationCreateSerializer(serializers.Serializer):
 
 
 class AuthorizationQuerySerializer(serializers.Serializer):
-    patient = serializers.IntegerField(required=False, min_value=1)
-    clinic = serializers.IntegerField(required=False, min_value=1)
+    # Ids beyond a database integer are refused here, not overflowed in the query (a 500).
+    patient = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    clinic = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     expiring_within_days = serializers.IntegerField(required=False, min_value=0, max_value=3660)
     remaining_lte = serializers.IntegerField(required=False, min_value=0, max_value=1000)
