@@ -1,7 +1,8 @@
 """A front desk cancels a session and the freed chair goes out to the waitlist, in a real
 browser: the appointment page lists the waiting patients who match, the worker's code path
 (``manage.py waitlist_offers``) makes the offer, and the waitlist page shows it held.
-Screenshots go under test-output/e2e/."""
+Screenshots go to test-output/e2e/waitlist/ (a folder of its own: the console walk's numbered
+screenshots in test-output/e2e/ stay, and CI checks they are there)."""
 
 from datetime import time, timedelta
 
@@ -15,7 +16,7 @@ from backend.scheduling.booking.services import appointment_book
 from backend.scheduling.resources.models import Patient, SessionType
 from backend.scheduling.waitlist.models import WaitlistEntry, WaitlistStatus
 from backend.scheduling.waitlist.services import waitlist_entry_create
-from tests.e2e.browser_kit import DESKTOP, chromium
+from tests.e2e.browser_kit import DESKTOP, SCREENSHOTS, Shots, chromium
 from tests.e2e.test_e2e_console import demo, log_in, next_open_weekday  # noqa: F401
 from tests.factories import PatientFactory
 
@@ -24,6 +25,11 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("builtins_restored"),
 ]
+
+
+@pytest.fixture
+def shots() -> Shots:
+    return Shots(SCREENSHOTS / "waitlist")
 
 
 def fill_every_chair(clinic, session_type, start):
