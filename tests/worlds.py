@@ -336,3 +336,13 @@ def build_clinic_world(
         "day": day or weekday_ahead(clinic, WEDNESDAY),
     }
     return world_class(**{**built, **fields})
+
+
+def api_time(value: datetime, zone) -> str:
+    """How the API writes ``value`` at ``zone``'s wall clock: ISO 8601, a zero offset as ``Z``.
+
+    Written out here rather than borrowed from the code under test, so that a response built
+    by hand (``+00:00``) and one from a serializer field (``Z``) cannot both pass.
+    """
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text

@@ -50,3 +50,15 @@ class ClinicLocalMixin:
             return super().to_representation(instance)
         with timezone.override(clinic.zone):
             return super().to_representation(instance)
+
+
+def local_iso(value, zone) -> str:
+    """``value`` at ``zone``'s wall clock, written exactly as the API's serializer fields do.
+
+    DRF writes a zero UTC offset as ``Z``; hand-built bodies (boards, conflicts, proposals)
+    go through here so that one instant always reads the same in every response, whatever
+    the clinic's zone.
+    """
+    # Not DateTimeField().to_representation: that converts to the server's zone first.
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text

@@ -10,6 +10,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from backend.common.errors import Conflict
+from backend.common.fields import local_iso
 from backend.common.roles import BOOKING_ROLES, Role
 from backend.common.scoping import ClinicScopedViewMixin, access_of
 from backend.common.serializers import ErrorSerializer, input_validated
@@ -160,9 +161,9 @@ def preview_data(preview: PlanPreview) -> dict:
                 "phase": slot.phase_key,
                 "phase_name": names.get(slot.phase_key, slot.phase_key),
                 "session_type": slot.session_type_id,
-                "start": local_start.isoformat(),
-                "end": end.astimezone(zone).isoformat(),
-                "recovery_end": recovery_end.astimezone(zone).isoformat(),
+                "start": local_iso(local_start, zone),
+                "end": local_iso(end, zone),
+                "recovery_end": local_iso(recovery_end, zone),
                 "room": room,
                 "room_name": room_name,
                 "seat": seat,

@@ -17,6 +17,7 @@ from django.db import DatabaseError, IntegrityError, OperationalError, transacti
 
 from backend.common.db import constraint_violated, deadlock_detected
 from backend.common.errors import Conflict, InvalidInput
+from backend.common.fields import local_iso
 from backend.scheduling.authorizations.services import (
     authorization_claim,
     authorization_recheck,
@@ -80,7 +81,7 @@ def patient_eligibility_problems(patient: Patient, session_type: SessionType) ->
 
 
 def _iso(value: datetime, clinic) -> str:
-    return value.astimezone(clinic.zone).isoformat()
+    return local_iso(value, clinic.zone)
 
 
 def clashes_as_conflicts(clashes: list[Clash], clinic) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.common.fields import local_iso
 from backend.common.roles import BOOKING_ROLES
 from backend.common.scoping import ClinicScopedViewMixin
 from backend.common.serializers import input_validated
@@ -150,9 +151,9 @@ class AvailabilityView(APIView):
         for p in result.slots:
             slots.append(
                 {
-                    "start": p.start.astimezone(zone).isoformat(),
-                    "end": p.end.astimezone(zone).isoformat(),
-                    "recovery_end": p.recovery_end.astimezone(zone).isoformat(),
+                    "start": local_iso(p.start, zone),
+                    "end": local_iso(p.end, zone),
+                    "recovery_end": local_iso(p.recovery_end, zone),
                     "room": p.seat.room_id if p.seat else None,
                     "room_name": rooms[p.seat.room_id] if p.seat else None,
                     "seat": p.seat.seat_id if p.seat else None,

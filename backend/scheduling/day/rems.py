@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from backend.common.errors import Conflict
+from backend.common.fields import local_iso
 from backend.scheduling.booking.audit import appointment_event_record
 from backend.scheduling.booking.models import Appointment
 from backend.scheduling.day.models import RemsForm
@@ -52,7 +53,7 @@ def rems_form_file(*, actor, form: RemsForm, now: datetime, reference: str = "")
             raise Conflict(
                 f"This REMS form was already filed on "
                 f"{current.filed_at.astimezone(zone):%Y-%m-%d %H:%M}{who}.",
-                extra={"filed_at": current.filed_at.astimezone(zone).isoformat()},
+                extra={"filed_at": local_iso(current.filed_at, zone)},
             )
         current.filed_at = now
         current.filed_by = actor if actor is not None and actor.is_authenticated else None

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 
 from backend.common.errors import Conflict, DomainError
+from backend.common.fields import local_iso
 from backend.scheduling.booking.audit import appointment_event_record
 from backend.scheduling.booking.capacity import ratio_exceeded_at
 from backend.scheduling.booking.fetch import clinic_capacity_fetch
@@ -219,7 +220,7 @@ def appointment_discharge(
             refusals_raise(
                 decision,
                 status=current.status,
-                extra={"earliest_discharge": earliest.astimezone(clinic.zone).isoformat()},
+                extra={"earliest_discharge": local_iso(earliest, clinic.zone)},
             )
         Discharge.objects.create(
             appointment=current,

@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.common.fields import local_iso
 from backend.common.roles import DAY_ACTION_ROLES, REMS_FILE_ROLES
 from backend.common.scoping import ClinicScopedViewMixin
 from backend.common.serializers import ErrorSerializer, input_validated
@@ -191,12 +192,12 @@ class BoardView(APIView):
                 "clinic": clinic.id,
                 "date": day.isoformat(),
                 "timezone": clinic.timezone,
-                "now": now.astimezone(zone).isoformat(),
+                "now": local_iso(now, zone),
                 "appointments": BoardEntrySerializer(entries, many=True).data,
                 "monitoring_alerts": [
                     {
-                        "start": a.start.astimezone(zone).isoformat(),
-                        "end": a.end.astimezone(zone).isoformat(),
+                        "start": local_iso(a.start, zone),
+                        "end": local_iso(a.end, zone),
                         "recovering": a.recovering,
                         "monitors": a.monitors,
                         "recovering_per_monitor": a.ratio,

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from backend.common.fields import AwareDateTimeField
+from backend.common.fields import AwareDateTimeField, local_iso
 from backend.common.serializers import ScopedPrimaryKeyRelatedField
 from backend.scheduling.groups.models import GroupSessionStatus
 from backend.scheduling.resources.models import Patient, Room, SessionType, Staff
@@ -26,7 +26,7 @@ class GroupSessionSerializer(serializers.Serializer):
     cancel_reason = serializers.CharField(source="group.cancel_reason")
 
     def _local(self, view, name) -> str:
-        return getattr(view.group, name).astimezone(view.group.clinic.zone).isoformat()
+        return local_iso(getattr(view.group, name), view.group.clinic.zone)
 
     def get_start(self, view) -> str:
         return self._local(view, "start")

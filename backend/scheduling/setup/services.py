@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 
 from backend.common.errors import Conflict, InvalidInput
+from backend.common.fields import local_iso
 from backend.scheduling.booking.models import ACTIVE_STATUSES, Appointment, Hold
 from backend.scheduling.resources.calendar import wall_to_utc
 from backend.scheduling.resources.models import Clinic, Closure, Room, Seat
@@ -68,7 +69,7 @@ def _refuse_with(appointments: list[Appointment], what: str, clinic: Clinic) -> 
         conflicts=[
             {
                 "appointment": a.id,
-                "start": a.start.astimezone(zone).isoformat(),
+                "start": local_iso(a.start, zone),
                 "message": f"{a.patient.full_name}, {a.session_type.name}, "
                 f"{a.start.astimezone(zone):%a %d %b %Y %H:%M}",
             }

@@ -9,6 +9,7 @@ from backend.scheduling.booking.models import AppointmentStatus
 from backend.scheduling.day.models import RideConfirmation
 from backend.scheduling.day.services import board_monitoring_alerts, day_board_fetch
 from tests.factories import ClinicFactory
+from tests.worlds import api_time, build_clinic_world
 
 pytestmark = pytest.mark.django_db
 
@@ -61,14 +62,14 @@ def test_board_lists_the_day_with_places_times_and_escort(front_desk_api, live):
             "recovery_room_name": None,
             "recovery_seat_name": None,
             "staff_name": "Nurse A",
-            "start": appointment.start.astimezone(zone).isoformat(),
-            "end": appointment.end.astimezone(zone).isoformat(),
-            "recovery_end": appointment.recovery_end.astimezone(zone).isoformat(),
+            "start": api_time(appointment.start, zone),
+            "end": api_time(appointment.end, zone),
+            "recovery_end": api_time(appointment.recovery_end, zone),
             "checked_in_at": None,
             "session_started_at": None,
             "discharged_at": None,
             "earliest_discharge": None,
-            "expected_discharge": appointment.recovery_end.astimezone(zone).isoformat(),
+            "expected_discharge": api_time(appointment.recovery_end, zone),
             "escort": {
                 "name": "Sam Escort",
                 "phone": "555-0199",
@@ -127,8 +128,8 @@ def test_board_expected_discharge_follows_a_late_first_dose(front_desk_api, live
     entry = by_id(front_desk_api.get(BOARD, {"clinic": live.clinic.id}).json())[appointment.id]
 
     started = appointment.session_started_at.astimezone(live.zone)
-    assert entry["earliest_discharge"] == (started + timedelta(minutes=120)).isoformat()
-    assert entry["expected_discharge"] == (started + timedelta(minutes=135)).isoformat()
+    assert entry["earliest_discharge"] == api_time(started + timedelta(minutes=120), live.zone)
+    assert entry["expected_discharge"] == api_time(started + timedelta(minutes=135), live.zone)
     assert entry["flags"] == ["ride_unconfirmed"]
 
 
@@ -246,8 +247,8 @@ def test_rides_default_to_tomorrow_and_list_only_unconfirmed(front_desk_api, liv
         "patient_name": live.patients[0].full_name,
         "patient_phone": live.patients[0].phone,
         "status": "booked",
-        "start": live.at(10, day=tomorrow).isoformat(),
-        "expected_pickup": live.at(12, 15, day=tomorrow).isoformat(),
+        "start": api_time(live.at(10, day=tomorrow), live.zone),
+        "expected_pickup": api_time(live.at(12, 15, day=tomorrow), live.zone),
         "escort": {
             "name": "Sam Escort",
             "phone": "555-0199",
@@ -308,3 +309,20 @@ def test_board_flags_a_late_discharge_that_pushes_the_ratio_over(day):
     ]
     assert late.recovery_end == day.at(11, 15)
     assert on_time == []
+
+
+def test_board_writes_a_zero_utc_offset_as_z_in_every_time(front_desk_api):
+    # In a zone at UTC+0 the hand-built parts of the body (now, alerts) and the serializer
+    # fields must agree on one spelling; they once differed (+00:00 against Z).
+    clinic = ClinicFactory(name="Greenwich Clinic", timezone="Etc/GMT", with_hours=True)
+    world = build_clinic_world(clinic, day=timezone.now().date() + timedelta(days=14))
+    appointment = world.appointment(start=world.at(10))
+
+    body = front_desk_api.get(BOARD, {"clinic": clinic.id, "date": world.day.isoformat()}).json()
+
+    assert body["now"].endswith("Z")
+    entry = by_id(body)[appointment.id]
+    assert (entry["start"], entry["expected_discharge"]) == (
+        f"{world.day.isoformat()}T10:00:00Z",
+        api_time(appointment.recovery_end, clinic.zone),
+    )

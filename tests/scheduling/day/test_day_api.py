@@ -10,6 +10,7 @@ from backend.scheduling.booking.models import Appointment, AppointmentStatus, Ho
 from backend.scheduling.day.models import RemsForm
 from backend.scheduling.resources.choices import StaffRole
 from tests.factories import StaffFactory, UserFactory, WorkingHoursFactory
+from tests.worlds import api_time
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +105,7 @@ def test_check_in_answers_the_appointment_with_its_day_fields(front_desk_api, li
     assert body["status"] == "checked_in"
     assert body["sequence"] == 0
     checked_in = Appointment.objects.get(pk=appointment.pk).checked_in_at
-    assert body["checked_in_at"] == checked_in.astimezone(live.zone).isoformat()
+    assert body["checked_in_at"] == api_time(checked_in, live.zone)
     assert body["session_started_at"] is None
     assert body["discharge"] is None
     assert body["rems_form"] is None
@@ -157,7 +158,7 @@ def test_the_whole_day_over_the_api(front_desk_api, clinician_api, live):
     assert too_early.json()["status"] == "recovering"
     first_dose = Appointment.objects.get(pk=appointment.pk).session_started_at
     assert too_early.json()["earliest_discharge"] == (
-        (first_dose + timedelta(minutes=120)).astimezone(live.zone).isoformat()
+        api_time(first_dose + timedelta(minutes=120), live.zone)
     )
     body = discharged.json()
     assert body["status"] == "discharged"

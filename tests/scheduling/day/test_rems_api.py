@@ -10,6 +10,7 @@ from backend.scheduling.booking.models import AppointmentEvent, AppointmentStatu
 from backend.scheduling.day.models import RemsForm
 from backend.scheduling.day.rems import rems_form_file
 from tests.factories import ClinicFactory
+from tests.worlds import api_time
 
 pytestmark = pytest.mark.django_db
 
@@ -66,8 +67,8 @@ def test_due_lists_unfiled_forms_soonest_first_with_overdue_flags(
         "patient": live.patients[0].id,
         "patient_name": live.patients[0].full_name,
         "session_type_name": "Spravato",
-        "session_start": appointment.start.astimezone(live.zone).isoformat(),
-        "discharged_at": appointment.discharged_at.astimezone(live.zone).isoformat(),
+        "session_start": api_time(appointment.start, live.zone),
+        "discharged_at": api_time(appointment.discharged_at, live.zone),
         "due_on": (live.day - timedelta(days=1)).isoformat(),
         "overdue": True,
         "filed_at": None,
