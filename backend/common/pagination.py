@@ -9,7 +9,8 @@ from backend.common.errors import InvalidInput
 
 def _positive_int(request, name: str) -> int | None:
     raw = request.query_params.get(name)
-    if raw is None:
+    if raw is None or raw == "":
+        # Empty is "not given", as for every optional query parameter (the schema says so).
         return None
     try:
         value = int(raw)

@@ -140,6 +140,13 @@ class ErrorDocumentingSchema(AutoSchema):
         if operation is None:
             return None
         self._register_error_components(registry)
+        # An optional query parameter sent empty (``?status=``, as the browsable API's
+        # filter forms send every field left blank) means "not given", for django-filter's
+        # filters and for DRF's fields alike (``Field.get_value`` reads "" in a query as
+        # absent): the schema says that empty is allowed.
+        for parameter in operation.get("parameters", []):
+            if parameter.get("in") == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
         error_schema = self.resolve_serializer(ErrorSerializer, "response").ref
         responses = operation.setdefault("responses", {})
         if not any(200 <= _status_of(code) < 300 for code in responses):
@@ -156,15 +163,6 @@ class ErrorDocumentingSchema(AutoSchema):
             elif status in (429, 503):
                 documented.setdefault("headers", {}).update(RETRY_AFTER)
         return operation
-
-    def _get_filter_parameters(self):
-        # A filter sent empty (``?status=``, as the browsable API's filter form sends every
-        # field it does not fill) filters nothing: the schema says that empty is allowed.
-        parameters = super()._get_filter_parameters()
-        for parameter in parameters:
-            if parameter.get("in") == "query" and not parameter.get("required"):
-                parameter["allowEmptyValue"] = True
-        return parameters
 
     def _success_response(self) -> dict[str, Any]:
         if self.method == "DELETE":

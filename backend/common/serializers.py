@@ -14,6 +14,20 @@ from backend.common.errors import Forbidden, NotFound
 from backend.common.permissions import view_roles
 from backend.common.scoping import access_of, clinic_id_of
 
+# The largest id a database integer column holds; a larger number names nothing, and
+# handing it to a query overflows the driver (a 500) instead of finding no row.
+MAX_ID = 2**63 - 1
+
+
+def id_or_none(value) -> int | None:
+    """``value`` if it could be a row's id (a whole number a database can hold), else None.
+
+    For ids read straight from a request's raw body or query, before a field checked them.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID:
+        return value
+    return None
+
 
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """A reference by id that must name an object of one of the caller's clinics.

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 ROOMS = "/api/v1/rooms/"
 
 
-@pytest.mark.parametrize("query", ["page_size=abc", "page_size=0", "page=", "page=1.5"])
+@pytest.mark.parametrize("query", ["page_size=abc", "page_size=0", "page=-1", "page=1.5"])
 def test_a_page_or_page_size_that_is_not_a_whole_number_is_400_naming_it(manager_api, query):
     response = manager_api.get(f"{ROOMS}?{query}")
 
@@ -43,6 +43,17 @@ def test_a_query_keeps_reading_text_as_numbers_and_booleans(manager_api, world):
 
     assert response.status_code == 200
     assert response.json()["count"] >= 1
+
+
+@pytest.mark.parametrize("path", [ROOMS, "/api/v1/plan-templates/", "/api/v1/session-types/"])
+def test_a_boolean_filter_refuses_a_word_it_cannot_read(manager_api, world, path):
+    # django-filter's own boolean filter reads an unknown word as "no filter" and lists all;
+    # every filter set, the ones built from ``filterset_fields`` too, refuses it instead.
+    response = manager_api.get(f"{path}?active=-58800")
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["active"]
+    assert manager_api.get(f"{path}?active=no").status_code == 200
 
 
 def test_a_form_body_is_415(manager_api, world):
@@ -97,3 +108,16 @@ def test_options_is_json_even_when_csv_was_asked_for(manager_api, world):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize("name", [" " + "x" * 120 + " ", " " * 121], ids=["padded", "blank"])
+def test_a_string_longer_than_its_schema_says_is_refused_even_if_padding(manager_api, world, name):
+    # The schema's maxLength counts what was sent; DRF would trim first and let it pass.
+    body = {"clinic": world.clinic.id, "name": name, "kind": "therapy", "active": True}
+    rooms = Room.objects.count()
+
+    response = manager_api.post(ROOMS, body, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["name"]
+    assert Room.objects.count() == rooms

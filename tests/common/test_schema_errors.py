@@ -118,13 +118,3 @@ def test_the_history_is_documented_as_it_answers(schema):
     history = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
     assert set(history["properties"]) == {"appointment", "events"}
     assert history["properties"]["events"]["type"] == "array"
-
-
-def test_filters_say_an_empty_value_filters_nothing_and_pages_do_not(schema):
-    parameters = {
-        p["name"]: p for p in schema["paths"]["/api/v1/session-types/"]["get"]["parameters"]
-    }
-
-    assert parameters["staff_role"]["allowEmptyValue"] is True
-    assert "allowEmptyValue" not in parameters["page"]
-    assert parameters["page"]["schema"]["minimum"] == 1

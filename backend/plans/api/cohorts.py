@@ -18,6 +18,7 @@ from backend.common.scoping import ClinicScopedViewMixin
 from backend.common.serializers import (
     ErrorSerializer,
     ScopedPrimaryKeyRelatedField,
+    id_or_none,
     input_validated,
 )
 from backend.plans.api.serializers import TemplateRefField
@@ -49,11 +50,11 @@ class CohortTemplateRefField(TemplateRefField):
 
     def to_internal_value(self, data):
         if isinstance(data, str) and not data.isdigit() and data:
-            clinic_id = self.parent.initial_data.get("clinic") if self.parent else None
+            clinic_id = id_or_none(self.parent.initial_data.get("clinic") if self.parent else None)
             visible = PlanTemplate.objects.for_user(self.context["request"].user)
             found = (
                 visible.filter(
-                    Q(clinic_id=clinic_id if isinstance(clinic_id, int) else None) | Q(clinic=None),
+                    Q(clinic_id=clinic_id) | Q(clinic=None),
                     slug=data,
                 )
                 .order_by(F("clinic_id").asc(nulls_last=True))

@@ -10,7 +10,12 @@ from rest_framework import serializers
 
 from backend.common.fields import AwareDateTimeField, ClinicLocalMixin
 from backend.common.roles import Role
-from backend.common.serializers import ClockTimeField, ModelCleanMixin, ScopedPrimaryKeyRelatedField
+from backend.common.serializers import (
+    ClockTimeField,
+    ModelCleanMixin,
+    ScopedPrimaryKeyRelatedField,
+    id_or_none,
+)
 from backend.plans.models import PlannedSession, PlanPhase, PlanTemplate, TreatmentPlan
 from backend.scheduling.booking.serializers import (
     AppointmentSerializer,
@@ -157,10 +162,10 @@ class TemplateRefField(serializers.Field):
         if isinstance(data, int) or str(data).isdigit():
             found = visible.filter(pk=int(data)).first()
         else:
-            patient = self.parent.initial_data.get("patient") if self.parent else None
+            patient = id_or_none(self.parent.initial_data.get("patient") if self.parent else None)
             clinic_id = (
                 Patient.objects.filter(pk=patient).values_list("clinic_id", flat=True).first()
-                if isinstance(patient, int)
+                if patient is not None
                 else None
             )
             # The clinic's own copy first, then the built-in (NULL sorts first on SQLite).

@@ -15,6 +15,7 @@ from backend.common.fields import ClinicLocalMixin
 from backend.common.roles import BOOKING_ROLES
 from backend.common.scoping import ClinicScopedViewMixin
 from backend.common.serializers import (
+    MAX_ID,
     ErrorSerializer,
     ScopedPrimaryKeyRelatedField,
     input_validated,
@@ -107,9 +108,9 @@ class WaitlistCreateSerializer(serializers.Serializer):
 
 class WaitlistQuerySerializer(serializers.Serializer):
     # Ids beyond a database integer are refused here, not overflowed in the query (a 500).
-    clinic = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    clinic = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     status = serializers.ChoiceField(choices=WaitlistStatus.choices, required=False)
-    patient = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    patient = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class DeclineSerializer(serializers.Serializer):

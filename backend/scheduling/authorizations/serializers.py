@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from backend.common.serializers import ScopedPrimaryKeyRelatedField
+from backend.common.serializers import MAX_ID, ScopedPrimaryKeyRelatedField
 from backend.scheduling.authorizations.models import Authorization
 from backend.scheduling.authorizations.services import remaining_of
 from backend.scheduling.resources.models import Patient, SessionType
@@ -62,7 +62,7 @@ class AuthorizationCreateSerializer(serializers.Serializer):
 
 class AuthorizationQuerySerializer(serializers.Serializer):
     # Ids beyond a database integer are refused here, not overflowed in the query (a 500).
-    patient = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
-    clinic = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    patient = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    clinic = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     expiring_within_days = serializers.IntegerField(required=False, min_value=0, max_value=3660)
     remaining_lte = serializers.IntegerField(required=False, min_value=0, max_value=1000)

@@ -11,6 +11,7 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from backend.common.filters import StrictFilterSet
 from backend.scheduling.booking.models import Appointment, AppointmentStatus
 from backend.scheduling.resources.models import Clinic
 
@@ -54,7 +55,7 @@ class IdFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
-class AppointmentFilter(django_filters.FilterSet):
+class AppointmentFilter(StrictFilterSet):
     clinic = django_filters.ModelChoiceFilter(queryset=Clinic.objects.all())
     plan = IdFilter(field_name="plan_id")
     status = django_filters.MultipleChoiceFilter(choices=AppointmentStatus.choices)

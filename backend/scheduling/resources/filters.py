@@ -3,61 +3,27 @@
 An unknown clinic or room id in a filter is a 400 naming the filter, not an empty list.
 """
 
-from django import forms
-from django.db import models
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django_filters import rest_framework as filters
 
+from backend.common.filters import StrictBooleanFilter, StrictFilterSet
 from backend.scheduling.resources.models import Clinic, Patient, Room, Seat, SessionType, Staff
 
 
-class StrictBooleanField(forms.Field):
-    """true/false (or 1/0, yes/no); anything else is an error, not a silently ignored filter."""
-
-    TRUE = frozenset({"true", "1", "yes", "on"})
-    FALSE = frozenset({"false", "0", "no", "off"})
-
-    def to_python(self, value):
-        text = "" if value is None else str(value).strip().lower()
-        if not text:
-            return None
-        if text in self.TRUE:
-            return True
-        if text in self.FALSE:
-            return False
-        raise forms.ValidationError("Use true or false.", code="invalid")
-
-
-class StrictBooleanFilter(filters.BooleanFilter):
-    field_class = StrictBooleanField
-
-    def __init__(self, *args, **kwargs):
-        # The default widget turns unknown words into "no filter" before validation.
-        kwargs.setdefault("widget", forms.TextInput)
-        super().__init__(*args, **kwargs)
-
-
-class ResourceFilterSet(filters.FilterSet):
-    FILTER_DEFAULTS = {
-        **filters.FilterSet.FILTER_DEFAULTS,
-        models.BooleanField: {"filter_class": StrictBooleanFilter},
-    }
-
-
-class ClinicFilter(ResourceFilterSet):
+class ClinicFilter(StrictFilterSet):
     class Meta:
         model = Clinic
         fields = ["slug"]
 
 
-class RoomFilter(ResourceFilterSet):
+class RoomFilter(StrictFilterSet):
     class Meta:
         model = Room
         fields = ["clinic", "kind", "active"]
 
 
-class SeatFilter(ResourceFilterSet):
+class SeatFilter(StrictFilterSet):
     clinic = filters.ModelChoiceFilter(
         field_name="room__clinic",
         queryset=Clinic.objects.all(),
@@ -70,13 +36,13 @@ class SeatFilter(ResourceFilterSet):
         fields = ["clinic", "room", "kind", "active"]
 
 
-class StaffFilter(ResourceFilterSet):
+class StaffFilter(StrictFilterSet):
     class Meta:
         model = Staff
         fields = ["clinic", "role", "active"]
 
 
-class PatientFilter(ResourceFilterSet):
+class PatientFilter(StrictFilterSet):
     search = filters.CharFilter(
         method="filter_search",
         help_text="Part of the name, case-insensitive: first, last, 'first last' or 'last, first'.",
@@ -96,7 +62,7 @@ class PatientFilter(ResourceFilterSet):
         ).filter(Q(first_last__icontains=phrase) | Q(last_first__icontains=phrase))
 
 
-class SessionTypeFilter(ResourceFilterSet):
+class SessionTypeFilter(StrictFilterSet):
     clinic = filters.ModelChoiceFilter(
         queryset=Clinic.objects.all(),
         method="filter_clinic",

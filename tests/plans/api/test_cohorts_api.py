@@ -98,3 +98,16 @@ def test_an_individual_template_is_not_a_cohort(front_desk_api, cohort_world):
     assert list(response.json()["errors"]) == ["template"]
     assert Cohort.objects.count() == 0
     assert GroupSession.objects.count() == 0
+
+
+@pytest.mark.parametrize("field", ["clinic", "room", "template"])
+def test_an_id_beyond_a_database_integer_is_a_4xx_naming_the_field(
+    front_desk_api, cohort_world, field
+):
+    # The template by slug reads the clinic from the raw body before the clinic field has
+    # checked it; 2**70 once reached the query and overflowed the driver (a 500).
+    response = create(front_desk_api, cohort_world, **{field: 2**70})
+
+    assert response.status_code in (400, 404), response.content
+    assert list(response.json()["errors"]) == [field]
+    assert not Cohort.objects.exists()

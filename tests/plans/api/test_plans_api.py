@@ -80,8 +80,11 @@ def test_create_plan_bad_input_is_400_naming_the_field(front_desk_api, plan_worl
     assert TreatmentPlan.objects.count() == 0
 
 
-def test_create_plan_for_an_unknown_patient_is_404_naming_it(front_desk_api, plan_world):
-    response = create_plan(front_desk_api, plan_world, patient=999999)
+@pytest.mark.parametrize("patient", [999999, 2**70], ids=["unknown", "beyond-an-integer"])
+def test_create_plan_for_an_unknown_patient_is_404_naming_it(front_desk_api, plan_world, patient):
+    # The template by slug looks the patient's clinic up from the raw body first: an id
+    # beyond a database integer must not reach that query (it overflowed: a 500).
+    response = create_plan(front_desk_api, plan_world, patient=patient)
 
     assert response.status_code == 404
     assert list(response.json()["errors"]) == ["patient"]
