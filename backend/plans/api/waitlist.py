@@ -138,7 +138,12 @@ class WaitlistViewSet(
     filter_backends: list = []
 
     def base_queryset(self):
-        return entry_queryset()
+        entries = entry_queryset()
+        if self.action != "list":
+            # DELETE withdrew the entry: at its own URL it is gone (404), as a deleted
+            # resource is; the row stays for the record and in ``?status=withdrawn``.
+            entries = entries.exclude(status=WaitlistStatus.WITHDRAWN)
+        return entries
 
     @extend_schema(parameters=[WaitlistQuerySerializer])
     def list(self, request, *args, **kwargs):
@@ -206,7 +211,8 @@ class WaitlistViewSet(
         }
     )
     def destroy(self, request, pk=None):
-        """Withdraw the entry (any held offer is released); the row stays for the record."""
+        """Withdraw the entry (any held offer is released). Its URL then answers 404; the row
+        stays for the record and is listed with ``?status=withdrawn``."""
         entry = self.get_object()
         waitlist_entry_withdraw(actor=request.user, entry=entry, now=timezone.now())
         return Response(WaitlistEntrySerializer(entry_queryset().get(pk=entry.pk)).data)

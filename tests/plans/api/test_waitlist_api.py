@@ -182,7 +182,10 @@ def test_withdraw_releases_the_offer(front_desk_api, world, full_nine):
     assert response.json()["status"] == "withdrawn"
     assert Appointment.objects.get(pk=held).status == AppointmentStatus.CANCELLED
     assert not Hold.objects.filter(appointment_id=held, active=True).exists()
-    assert front_desk_api.delete(f"{WAITLIST}{first['id']}/").status_code == 409
+    assert front_desk_api.delete(f"{WAITLIST}{first['id']}/").status_code == 404
+    assert front_desk_api.get(f"{WAITLIST}{first['id']}/").status_code == 404
+    listed = front_desk_api.get(WAITLIST, {"status": "withdrawn"}).json()["results"]
+    assert [e["id"] for e in listed] == [first["id"]]
 
 
 def test_the_management_command_makes_the_same_offers(front_desk_api, world, full_nine, capsys):
