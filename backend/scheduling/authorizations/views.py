@@ -1,6 +1,7 @@
 """Authorization endpoints: record one, list them (with the work-list filters)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db.models import F, Q
 from django.utils import timezone
@@ -18,6 +19,7 @@ from backend.scheduling.authorizations.serializers import (
     AuthorizationSerializer,
 )
 from backend.scheduling.authorizations.services import authorization_create, with_usage
+from backend.scheduling.resources.models import Clinic
 
 
 def authorization_queryset():
@@ -30,10 +32,18 @@ def authorization_queryset():
     )
 
 
-def authorizations_filter(queryset, *, today, patient=None, clinic=None, within=None, lte=None):
+def clinic_todays(user, now) -> dict[int, date]:
+    """Each of the user's clinics' own local date at ``now``."""
+    zones = Clinic.objects.for_user(user).values_list("id", "timezone")
+    return {clinic_id: now.astimezone(ZoneInfo(zone)).date() for clinic_id, zone in zones}
+
+
+def authorizations_filter(queryset, *, todays, patient=None, clinic=None, within=None, lte=None):
     """The work list's filters: ``within`` days of ending (not yet ended), ``lte`` units left.
 
     Both given means either: an authorization that ends soon or runs low needs a renewal.
+    ``todays`` maps each clinic id to its own local date: "ended" and "within N days" are
+    counted on the clinic's calendar, which is not the server's in a group across zones.
     """
     if patient is not None:
         queryset = queryset.filter(patient_id=patient)
@@ -41,15 +51,18 @@ def authorizations_filter(queryset, *, today, patient=None, clinic=None, within=
         queryset = queryset.filter(clinic_id=clinic)
     if within is None and lte is None:
         return queryset
-    queryset = queryset.filter(active=True, end_date__gte=today).annotate(
+    queryset = queryset.filter(active=True).annotate(
         remaining_units=F("units") - F("used") - F("scheduled")
     )
-    wanted = Q()
-    if within is not None:
-        wanted |= Q(end_date__lte=today + timedelta(days=within))
-    if lte is not None:
-        wanted |= Q(remaining_units__lte=lte)
-    return queryset.filter(wanted)
+    per_clinic = Q(pk__in=[])
+    for clinic_id, today in todays.items():
+        wanted = Q()
+        if within is not None:
+            wanted |= Q(end_date__lte=today + timedelta(days=within))
+        if lte is not None:
+            wanted |= Q(remaining_units__lte=lte)
+        per_clinic |= Q(clinic_id=clinic_id, end_date__gte=today) & wanted
+    return queryset.filter(per_clinic)
 
 
 class AuthorizationViewSet(
@@ -77,7 +90,7 @@ class AuthorizationViewSet(
         query = input_validated(self, AuthorizationQuerySerializer, request.query_params)
         queryset = authorizations_filter(
             self.get_queryset(),
-            today=timezone.localdate(timezone.now()),
+            todays=clinic_todays(request.user, timezone.now()),
             patient=query.get("patient"),
             clinic=query.get("clinic"),
             within=query.get("expiring_within_days"),

@@ -1,6 +1,6 @@
 """Authorizations over the API: record, count units, and refuse bookings they do not cover."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -193,6 +193,23 @@ def test_work_list_filters_expiring_and_low(front_desk_api, authorized_world):
     assert {a["id"] for a in either["results"]} == {soon.id, low.id}
     assert fine.id not in {a["id"] for a in either["results"]}
     assert mine["count"] == 0
+
+
+def test_work_list_counts_days_on_the_clinics_calendar(front_desk_api, world, time_machine):
+    # 21:00 in New York on 30 November is already 1 December on the server (UTC): an
+    # authorization whose last day is the clinic's today has not ended yet.
+    evening = datetime(2026, 11, 30, 21, 0, tzinfo=world.zone)
+    time_machine.move_to(evening)
+    today = evening.date()
+    last_day = authorize(world, units=10, start=today - timedelta(days=30), end=today)
+    tomorrow = authorize(world, units=10, start=today, end=today + timedelta(days=1))
+    far = authorize(world, units=10, start=today, end=today + timedelta(days=3))
+    assert timezone.localdate() != today  # the server's date is the next day
+
+    listed = front_desk_api.get(AUTHS, {"expiring_within_days": 1}).json()["results"]
+
+    assert [a["id"] for a in listed] == [last_day.id, tomorrow.id]
+    assert far.id not in [a["id"] for a in listed]
 
 
 @pytest.mark.parametrize("rows", [1, 3])
