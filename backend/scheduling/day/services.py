@@ -394,6 +394,11 @@ class MonitoringAlert:
     monitors: int
     ratio: int
 
+    @property
+    def capacity(self) -> int:
+        """The most patients the working monitors may watch then."""
+        return self.monitors * self.ratio
+
 
 def board_monitoring_alerts(
     *, clinic: Clinic, day: date, now: datetime, entries: list[BoardEntry]
