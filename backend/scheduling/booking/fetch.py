@@ -16,7 +16,7 @@ from django.utils import timezone
 from backend.common.db import EpochSeconds, raw_rows_fetch
 from backend.scheduling.booking.availability import Board, SeatRef, SessionSpec, StaffRef
 from backend.scheduling.booking.capacity import ClinicCapacity, SpanCounts
-from backend.scheduling.booking.models import ACTIVE_STATUSES, Appointment, Hold, HoldKind
+from backend.scheduling.booking.models import HOLDING_STATUSES, Appointment, Hold, HoldKind
 from backend.scheduling.resources.calendar import (
     ClinicCalendar,
     StaffHours,
@@ -349,12 +349,14 @@ def capacity_fetch(
     """The clinic's recovering patients and working monitors and prescribers (1 query).
 
     Every active recovery hold of the clinic counts, whichever seat or room it is on: the
-    ratio is per clinic, not per room.
+    ratio is per clinic, not per room. A pending waitlist offer's counts too, as its seat
+    hold does for the seat: accepting it re-checks nothing, so two offers (or an offer and
+    a booking) must never together exceed the ratio.
     """
     rows = (
         Hold.objects.filter(
             appointment__clinic=clinic,
-            appointment__status__in=ACTIVE_STATUSES,
+            appointment__status__in=HOLDING_STATUSES,
             kind=HoldKind.RECOVERY,
             active=True,
             start__gte=window.start - MAX_HOLD_SPAN,
