@@ -462,6 +462,35 @@ def patient_busy_fetch(
     return Timeline(spans), dosing_days
 
 
+def patients_busy_fetch(
+    patient_ids: Iterable[int],
+    calendar: ClinicCalendar,
+    window: Span,
+    *,
+    exclude_appointment_ids: Iterable[int] = (),
+) -> dict[int, tuple[Timeline, set[date]]]:
+    """``patient_busy_fetch`` for many patients at once (1 query): a group moving together."""
+    patient_ids = list(patient_ids)
+    spans: dict[int, list[Span]] = {p: [] for p in patient_ids}
+    dosing_days: dict[int, set[date]] = {p: set() for p in patient_ids}
+    rows = (
+        Appointment.objects.active()
+        .filter(
+            patient_id__in=patient_ids,
+            start__gte=window.start - MAX_HOLD_SPAN,
+            start__lt=window.end,
+            recovery_end__gt=window.start,
+        )
+        .exclude(id__in=list(exclude_appointment_ids))
+        .values_list("patient_id", "start", "recovery_end", "session_type__is_dosing")
+    )
+    for patient_id, start, recovery_end, is_dosing in rows:
+        spans[patient_id].append(Span(start, recovery_end))
+        if is_dosing:
+            dosing_days[patient_id].add(calendar.local_date(start))
+    return {p: (Timeline(spans[p]), dosing_days[p]) for p in patient_ids}
+
+
 def board_fetch(
     *,
     clinic: Clinic,
