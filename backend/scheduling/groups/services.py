@@ -341,7 +341,7 @@ def group_session_reschedule(
             .only("id")
             .order_by("id")
         ]
-        _group_movable(enrolments, clinic)
+        _group_movable(enrolments)
         capacity = group_capacity_of(session_type, room)
         if len(enrolments) > capacity:
             raise Conflict(
@@ -349,8 +349,6 @@ def group_session_reschedule(
                 conflicts=[{"resource": "group", "message": "Too few places.", "busy": []}],
                 extra={"capacity": capacity, "enrolled": len(enrolments)},
             )
-        # The group's own facilitator holds must not stand in the way of its new time.
-        current.staff_holds.filter(active=True).delete()
         spec = spec_of(session_type)
         resources = resources_fetch(clinic, [session_type], room_id=room.id)[session_type.id]
         resources_lock(
@@ -359,6 +357,8 @@ def group_session_reschedule(
             seat_ids=resources.seat_ids,
             staff_ids=[s.id for s in staff],
         )
+        # The group's own facilitator holds must not stand in the way of its new time.
+        current.staff_holds.filter(active=True).delete()
         moved = [a.id for a in enrolments]
         board = board_fetch(
             clinic=clinic,
@@ -394,7 +394,7 @@ def group_session_reschedule(
         return GroupSessionView(current, capacity, len(enrolments))
 
 
-def _group_movable(enrolments: list[Appointment], clinic: Clinic) -> None:
+def _group_movable(enrolments: list[Appointment]) -> None:
     """409 naming the participants whose session has begun: their places cannot move."""
     begun = [a for a in enrolments if a.status != AppointmentStatus.BOOKED]
     if begun:
