@@ -9,6 +9,7 @@ skip the check.
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -327,6 +328,39 @@ def test_naming_another_clinics_object_in_a_body_is_refused_and_writes_nothing(
     # 404 where the caller's role may create such a thing at all; 403 where it may not.
     assert response.status_code in (403, 404), response.json()
     assert written() == before
+
+
+def test_moving_a_group_into_another_clinics_room_or_staff_is_refused(clinic_a, intruder):
+    # The caller's own group in clinic B, sent to clinic A's room with A's staff: the ids
+    # are as unknown as ids that exist nowhere.
+    room = Room.objects.get(clinic__name="Clinic B", kind="dosing")
+    start = timezone.now().replace(microsecond=0) + timedelta(days=30)
+    group = GroupSession.objects.create(
+        clinic=room.clinic,
+        session_type=SessionType.objects.get(clinic=None, slug="kap-group-dosing"),
+        room=room,
+        start=start,
+        end=start + timedelta(hours=3),
+        recovery_end=start + timedelta(hours=3, minutes=30),
+    )
+    client = APIClient()
+    client.force_authenticate(intruder)
+    before = written(), GroupSession.objects.values_list("id", "room_id", "start").get(pk=group.pk)
+    later = (start + timedelta(hours=1)).isoformat()
+
+    for body in (
+        {"start": later, "room": clinic_a.ids["rooms"]},
+        {"start": later, "staff": [clinic_a.ids["staff"]]},
+    ):
+        response = client.post(
+            f"/api/v1/group-sessions/{group.id}/reschedule/", body, format="json"
+        )
+        assert response.status_code in (403, 404), response.json()
+
+    assert (
+        written(),
+        GroupSession.objects.values_list("id", "room_id", "start").get(pk=group.pk),
+    ) == before
 
 
 def test_lists_show_only_the_callers_clinics(clinic_a, intruder):

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HERE = "run by test_the_readme_commands_work_on_a_fresh_clone"
 GROUPS = "tests/scheduling/groups/test_group_sessions.py (the same requests, through the API)"
 COHORTS = "tests/plans/api/test_cohorts_api.py (the same requests, through the API)"
+MOVES = "tests/scheduling/groups/test_group_reschedule.py (the same requests, through the API)"
 COVERED = {
     "make run": HERE,
     "make test": HERE + " (one test file; .ci/run runs the whole suite twice)",
@@ -71,6 +72,8 @@ COVERED = {
     " http://127.0.0.1:8000/api/v1/group-sessions/<id>/enroll/": GROUPS,
     'curl ... -d \'{"reason": "Facilitator ill"}\''
     " http://127.0.0.1:8000/api/v1/group-sessions/<id>/cancel/": GROUPS,
+    'curl ... -d \'{"start": "2030-01-09T10:00:00-05:00"}\''
+    " http://127.0.0.1:8000/api/v1/group-sessions/<id>/reschedule/": MOVES,
     'curl ... "http://127.0.0.1:8000/api/v1/group-sessions/?clinic=1&date_from=2030-01-01'
     '&date_to=2030-01-31"': GROUPS,
     'curl ... -d \'{"template": "kap-group", "clinic": 1, "start_date":'

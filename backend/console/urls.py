@@ -63,6 +63,7 @@ urlpatterns = [
     path("appointments/<int:pk>/reassign/", staffing.appointment_reassign, name="reassign"),
     path("cohorts/", cohorts.cohort_list, name="cohorts"),
     path("cohorts/<int:pk>/", cohorts.cohort_detail, name="cohort"),
+    path("cohorts/<int:pk>/move/", cohorts.cohort_session_move, name="cohort-move"),
     path("courses/new/", courses.course_new, name="course-new"),
     path("courses/<int:pk>/", courses.course_detail, name="course"),
     path("courses/<int:pk>/book/", courses.course_book, name="course-book"),

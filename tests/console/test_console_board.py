@@ -283,3 +283,52 @@ def test_discharge_page_says_why_a_booked_appointment_cannot_be_discharged(clini
 
     assert "only a patient in session or recovering can be discharged" in page
     assert 'name="score"' not in page
+
+
+# --- Monitoring alerts --------------------------------------------------------------------
+
+
+def one_nurse_per_patient(world) -> None:
+    world.clinic.recovering_per_monitor = 1
+    world.clinic.save()
+    for nurse in world.nurses[1:]:
+        nurse.active = False
+        nurse.save()
+
+
+def test_board_lists_the_times_recovering_patients_exceed_the_monitors(front_desk, world, now):
+    one_nurse_per_patient(world)
+    # Rows written without the booking rules: recoveries 11:15-13:15 and 11:30-13:30 overlap
+    # while one nurse works, as a late change of staffing would leave them.
+    world.appointment(world.at(now.date(), 11), patient=world.patient)
+    world.appointment(world.at(now.date(), 11, 15), patient=world.other)
+
+    page = text(front_desk.get("/"))
+
+    banner = page.split('id="monitoring-alerts"', 1)[1].split("</section>", 1)[0]
+    assert "Too few monitors" in banner
+    assert "at most 1 per nurse" in banner
+    items = banner.split('class="monitoring-alert">')[1:]
+    assert len(items) == 1
+    assert "11:30</time>\u2013" in items[0]
+    assert "13:15</time>: 2 recovering, 1 nurse working (room for 1)" in items[0]
+
+
+def test_board_refresh_carries_the_monitoring_alerts(front_desk, world, now):
+    one_nurse_per_patient(world)
+    world.appointment(world.at(now.date(), 11), patient=world.patient)
+    world.appointment(world.at(now.date(), 11, 15), patient=world.other)
+
+    partial = text(front_desk.get("/?partial=1"))
+
+    assert 'id="monitoring-alerts"' in partial
+    assert "2 recovering, 1 nurse working" in partial
+
+
+def test_board_shows_no_monitoring_alert_when_the_nurses_suffice(front_desk, world, now):
+    world.appointment(world.at(now.date(), 11), patient=world.patient)
+    world.appointment(world.at(now.date(), 11, 15), patient=world.other)
+
+    page = text(front_desk.get("/"))
+
+    assert "monitoring-alerts" not in page

@@ -12,7 +12,11 @@ from backend.console.presenters import board_lanes
 from backend.console.roles import permissions_of
 from backend.console.site import clinic_today, current_clinic, page
 from backend.scheduling.absences.services import STAFF_AWAY, staff_away_ids
-from backend.scheduling.day.services import day_board_fetch
+from backend.scheduling.day.services import (
+    LATE_DISCHARGE_MARGIN,
+    board_monitoring_alerts,
+    day_board_fetch,
+)
 
 REFRESH_SECONDS = 30
 
@@ -33,6 +37,7 @@ def board(request: HttpRequest) -> HttpResponse:
     today = clinic_today(clinic, now)
     day = _day(request, today)
     entries = day_board_fetch(clinic=clinic, day=day, now=now)
+    alerts = board_monitoring_alerts(clinic=clinic, day=day, now=now, entries=entries)
     away = staff_away_ids([e.appointment for e in entries], now=now)
     entries = [
         replace(e, flags=(*e.flags, STAFF_AWAY)) if e.appointment.id in away else e for e in entries
@@ -48,6 +53,8 @@ def board(request: HttpRequest) -> HttpResponse:
         "lanes": lanes,
         "total": len(entries),
         "flagged": sum(1 for e in entries if e.flags),
+        "monitoring_alerts": alerts,
+        "late_margin_minutes": int(LATE_DISCHARGE_MARGIN.total_seconds() // 60),
         "refresh_seconds": REFRESH_SECONDS,
         "back": f"{reverse('console:board')}?date={day.isoformat()}",
     }

@@ -214,6 +214,37 @@ def hour_heatmap(grid: HourGrid, name: str, id_prefix: str, tz: str) -> Heatmap:
     )
 
 
+@dataclass(frozen=True)
+class MonitoringSummary:
+    """The report's monitor load in words for the page."""
+
+    ratio: int
+    peak_recovering: int
+    monitors_at_peak: int
+    per_monitor: str  # "1.5", or "no nurse" when patients recovered unwatched
+    over_ratio: bool
+
+
+def monitoring_summary(result: UtilizationResult) -> MonitoringSummary | None:
+    load = result.monitoring
+    if load is None:
+        return None
+    per_monitor = load.peak_recovering_per_monitor
+    if per_monitor is None:
+        shown = "\u2013"
+    elif load.monitors_at_peak == 0:
+        shown = "no nurse"
+    else:
+        shown = f"{per_monitor:.2f}".rstrip("0").rstrip(".")
+    return MonitoringSummary(
+        ratio=load.recovering_per_monitor,
+        peak_recovering=load.peak_recovering,
+        monitors_at_peak=load.monitors_at_peak,
+        per_monitor=shown,
+        over_ratio=per_monitor is not None and per_monitor > load.recovering_per_monitor,
+    )
+
+
 def _context(result: UtilizationResult, query: dict) -> dict:
     report = result.report
     total = report.total
@@ -235,6 +266,7 @@ def _context(result: UtilizationResult, query: dict) -> dict:
             (str(total.peak_concurrency), "most seats in use at once"),
         ],
         "rows": rows,
+        "monitoring": monitoring_summary(result),
         "period_rows": [
             Row(
                 _period_name(entry),

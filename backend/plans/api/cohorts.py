@@ -28,12 +28,17 @@ from backend.plans.services.cohorts import (
     cohort_create,
     cohort_enroll,
     cohort_roster,
+    cohort_session_reschedule,
 )
 from backend.scheduling.booking.idempotency import IDEMPOTENCY_HEADER, idempotent
 from backend.scheduling.booking.models import Appointment
 from backend.scheduling.booking.serializers import AppointmentSerializer
 from backend.scheduling.groups.models import GroupSession
-from backend.scheduling.groups.serializers import EnrollSerializer, GroupSessionSerializer
+from backend.scheduling.groups.serializers import (
+    EnrollSerializer,
+    GroupSessionRescheduleSerializer,
+    GroupSessionSerializer,
+)
 from backend.scheduling.groups.services import group_sessions_view
 from backend.scheduling.resources.models import Clinic, Room, Staff
 
@@ -178,3 +183,66 @@ class CohortViewSet(ClinicScopedViewMixin, viewsets.GenericViewSet):
             {"appointments": AppointmentSerializer(fresh.order_by("start"), many=True).data},
             status=status.HTTP_201_CREATED,
         )
+
+
+RESCHEDULE_DESCRIPTION = """\
+Move the group session to a new start (optionally another room of its kind, other
+facilitators), and every booked place in it with it, all or nothing. The same checks as
+scheduling the session and enrolling each patient: opening hours, closures and the past
+(400 naming `start`); facilitators working and free, a prescriber on site when the type
+needs one, a seat and recovery for every participant, each participant free, and the
+monitoring ratio with all of them recovering together (409 naming each clash, with the
+participant's `appointment` id where it is theirs). Refused once any participant has
+checked in. Each moved appointment gets an audit entry and an `appointment.rescheduled`
+event, as a single move does.
+
+A session of a cohort moves only within the cohort's cadence: a new date that breaks
+the gap to the session before or after it (as the cohort's template sets it) is a 409
+of kind `cadence`. The other sessions of the cohort do not move.
+"""
+
+
+class GroupSessionRescheduleViewSet(ClinicScopedViewMixin, viewsets.GenericViewSet):
+    """``group-sessions/{id}/reschedule/``: served by plans, which keeps a cohort's cadence."""
+
+    queryset = GroupSession.objects.select_related(
+        "clinic", "session_type", "room"
+    ).prefetch_related("room__seats", "staff")
+    serializer_class = GroupSessionSerializer
+    action_roles = {"reschedule": BOOKING_ROLES}
+    filter_backends: list = []
+    pagination_class = None
+
+    @extend_schema(
+        summary="Move a group session with everyone in it",
+        description=RESCHEDULE_DESCRIPTION,
+        request=GroupSessionRescheduleSerializer,
+        responses={
+            200: GroupSessionSerializer,
+            **ERRORS,
+            404: OpenApiResponse(
+                ErrorSerializer, description="No such group session (or reference)."
+            ),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="A clash (facilitator, seat, monitoring, prescriber, patient), "
+                "the cohort's cadence, too few places, a participant checked in, or cancelled.",
+            ),
+        },
+        parameters=[IDEMPOTENCY_HEADER],
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def reschedule(self, request, pk=None):
+        group = self.get_object()
+        data = input_validated(self, GroupSessionRescheduleSerializer, request.data)
+        moved = cohort_session_reschedule(
+            actor=request.user,
+            group=group,
+            start=data["start"],
+            now=timezone.now(),
+            room=data.get("room"),
+            staff=data.get("staff"),
+        )
+        fresh = self.get_queryset().get(pk=moved.group.pk)
+        return Response(GroupSessionSerializer(group_sessions_view([fresh])[0]).data)

@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from backend.plans.api.cohorts import CohortViewSet
+from backend.plans.api.cohorts import CohortViewSet, GroupSessionRescheduleViewSet
 from backend.plans.api.views import AppointmentRescheduleViewSet, PlanTemplateViewSet, PlanViewSet
 from backend.plans.api.waitlist import WaitlistViewSet
 
@@ -11,5 +11,7 @@ router.register("plans", PlanViewSet, basename="plan")
 router.register("appointments", AppointmentRescheduleViewSet, basename="appointment")
 router.register("waitlist", WaitlistViewSet, basename="waitlist-entry")
 router.register("cohorts", CohortViewSet, basename="cohort")
+# group-sessions/{id}/reschedule/: beside scheduling's group routes (a cohort's cadence).
+router.register("group-sessions", GroupSessionRescheduleViewSet, basename="group-session")
 
 urlpatterns = router.urls

@@ -71,3 +71,74 @@ def cohort_series(
         days_of[phase.key] = days
     slots.sort(key=lambda s: (s.day, s.ordinal))
     return slots
+
+
+@dataclass(frozen=True)
+class CohortGap:
+    """``later`` must fall ``min_days``..``max_days`` (None: no limit) after ``earlier``."""
+
+    earlier: int
+    later: int
+    min_days: int
+    max_days: int | None
+
+
+def cohort_gaps(phases: list[CohortPhase]) -> list[CohortGap]:
+    """Every gap the template asks for between two sessions, by ordinal, as ``cohort_series``
+    numbers and anchors them: within a phase, from the previous phase's last session to a
+    phase's first, and from a session to each session that follows it."""
+    gaps: list[CohortGap] = []
+    ordinals_of: dict[str, list[int]] = {}
+    previous_last: int | None = None
+    ordinal = 0
+    for phase in phases:
+        ordinals: list[int] = []
+        if phase.follows:
+            for followed in ordinals_of.get(phase.follows, []):
+                ordinal += 1
+                ordinals.append(ordinal)
+                gaps.append(
+                    CohortGap(followed, ordinal, phase.follows_min_days, phase.follows_max_days)
+                )
+        else:
+            for k in range(phase.count):
+                ordinal += 1
+                if k:
+                    gaps.append(
+                        CohortGap(ordinals[-1], ordinal, phase.min_gap_days, phase.max_gap_days)
+                    )
+                elif previous_last is not None:
+                    gaps.append(CohortGap(previous_last, ordinal, phase.offset_min_days, None))
+                ordinals.append(ordinal)
+            previous_last = ordinals[-1] if ordinals else previous_last
+        ordinals_of[phase.key] = ordinals
+    return gaps
+
+
+def cohort_move_check(
+    phases: list[CohortPhase], days: dict[int, date], ordinal: int, new_day: date
+) -> str | None:
+    """Why moving session ``ordinal`` to ``new_day`` breaks the cohort's cadence, or None.
+
+    ``days`` holds the current day of each session still scheduled; a gap to a session not
+    in it (cancelled) binds nothing.
+    """
+    moved = {**days, ordinal: new_day}
+    for gap in cohort_gaps(phases):
+        if ordinal not in (gap.earlier, gap.later):
+            continue
+        if gap.earlier not in moved or gap.later not in moved:
+            continue
+        apart = (moved[gap.later] - moved[gap.earlier]).days
+        if apart >= gap.min_days and (gap.max_days is None or apart <= gap.max_days):
+            continue
+        wanted = (
+            f"{gap.min_days}-{gap.max_days} days"
+            if gap.max_days is not None
+            else f"at least {gap.min_days} days"
+        )
+        return (
+            f"Session {gap.later} of the cohort would be {apart} days after session "
+            f"{gap.earlier}; the cohort's cadence needs {wanted}."
+        )
+    return None

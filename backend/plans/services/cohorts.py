@@ -1,4 +1,5 @@
-"""Cohorts: create a group template's whole series of group sessions, enrol all or nothing.
+"""Cohorts: create a group template's whole series of group sessions, enrol all or nothing,
+move one of its sessions within the cadence.
 
 Plans drives both sides: it lays the series out with the pure ``engine.cohort`` and asks
 scheduling's group services to create and fill each group session, inside one transaction.
@@ -10,10 +11,16 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 
 from backend.common.errors import Conflict, DomainError, InvalidInput
-from backend.plans.engine.cohort import CohortPhase, cohort_series
+from backend.plans.engine.cohort import CohortPhase, cohort_move_check, cohort_series
 from backend.plans.models import Cohort, CohortSession, PlanTemplate
 from backend.scheduling.booking.models import ACTIVE_STATUSES, Appointment
-from backend.scheduling.groups.services import group_session_create, group_session_enroll
+from backend.scheduling.groups.models import GroupSession, GroupSessionStatus
+from backend.scheduling.groups.services import (
+    GroupSessionView,
+    group_session_create,
+    group_session_enroll,
+    group_session_reschedule,
+)
 from backend.scheduling.resources.calendar import wall_to_utc
 from backend.scheduling.resources.models import Clinic, Patient, Room, Staff
 
@@ -182,3 +189,53 @@ def cohort_roster(cohort: Cohort) -> list[dict]:
         return any(state in ACTIVE_STATUSES for state in entry["attendance"].values())
 
     return sorted(roster.values(), key=lambda e: not still_in(e))
+
+
+def cohort_session_reschedule(
+    *,
+    actor,
+    group: GroupSession,
+    start: datetime,
+    now: datetime,
+    room: Room | None = None,
+    staff: list[Staff] | None = None,
+) -> GroupSessionView:
+    """Move a group session with everyone in it; one of a cohort only within its cadence.
+
+    A cohort's participants were enrolled in a series whose gaps the template sets (a
+    dosing session 3-4 weeks after the last, integration 1-3 days after each dosing): a
+    move that breaks a gap to the session before or after is a 409 of kind ``cadence``,
+    and nothing moves. Other sessions of the series stay where they are (no cascade).
+    Moves of one cohort's sessions queue on the cohort's row lock, so two moves cannot
+    each keep the cadence and together break it.
+    """
+    with transaction.atomic():
+        link = (
+            CohortSession.objects.filter(group_session_id=group.id)
+            .select_related("cohort__template", "cohort__clinic")
+            .first()
+        )
+        if link is not None:
+            cohort = Cohort.objects.select_for_update(of=("self",)).get(pk=link.cohort_id)
+            zone = link.cohort.clinic.zone
+            days = {
+                ordinal: when.astimezone(zone).date()
+                for ordinal, when in CohortSession.objects.filter(
+                    cohort=cohort, group_session__status=GroupSessionStatus.SCHEDULED
+                ).values_list("ordinal", "group_session__start")
+            }
+            problem = cohort_move_check(
+                cohort_phases(link.cohort.template),
+                days,
+                link.ordinal,
+                start.astimezone(zone).date(),
+            )
+            if problem is not None:
+                raise Conflict(
+                    problem,
+                    conflicts=[{"resource": "cadence", "message": problem, "busy": []}],
+                    extra={"cohort": cohort.id},
+                )
+        return group_session_reschedule(
+            actor=actor, group=group, start=start, now=now, room=room, staff=staff
+        )

@@ -16,7 +16,7 @@ from django.utils import timezone
 from backend.common.db import EpochSeconds, raw_rows_fetch
 from backend.scheduling.booking.availability import Board, SeatRef, SessionSpec, StaffRef
 from backend.scheduling.booking.capacity import ClinicCapacity, SpanCounts
-from backend.scheduling.booking.models import ACTIVE_STATUSES, Appointment, Hold, HoldKind
+from backend.scheduling.booking.models import HOLDING_STATUSES, Appointment, Hold, HoldKind
 from backend.scheduling.resources.calendar import (
     ClinicCalendar,
     StaffHours,
@@ -349,12 +349,14 @@ def capacity_fetch(
     """The clinic's recovering patients and working monitors and prescribers (1 query).
 
     Every active recovery hold of the clinic counts, whichever seat or room it is on: the
-    ratio is per clinic, not per room.
+    ratio is per clinic, not per room. A pending waitlist offer's counts too, as its seat
+    hold does for the seat: accepting it re-checks nothing, so two offers (or an offer and
+    a booking) must never together exceed the ratio.
     """
     rows = (
         Hold.objects.filter(
             appointment__clinic=clinic,
-            appointment__status__in=ACTIVE_STATUSES,
+            appointment__status__in=HOLDING_STATUSES,
             kind=HoldKind.RECOVERY,
             active=True,
             start__gte=window.start - MAX_HOLD_SPAN,
@@ -458,6 +460,35 @@ def patient_busy_fetch(
         if is_dosing:
             dosing_days.add(calendar.local_date(start))
     return Timeline(spans), dosing_days
+
+
+def patients_busy_fetch(
+    patient_ids: Iterable[int],
+    calendar: ClinicCalendar,
+    window: Span,
+    *,
+    exclude_appointment_ids: Iterable[int] = (),
+) -> dict[int, tuple[Timeline, set[date]]]:
+    """``patient_busy_fetch`` for many patients at once (1 query): a group moving together."""
+    patient_ids = list(patient_ids)
+    spans: dict[int, list[Span]] = {p: [] for p in patient_ids}
+    dosing_days: dict[int, set[date]] = {p: set() for p in patient_ids}
+    rows = (
+        Appointment.objects.active()
+        .filter(
+            patient_id__in=patient_ids,
+            start__gte=window.start - MAX_HOLD_SPAN,
+            start__lt=window.end,
+            recovery_end__gt=window.start,
+        )
+        .exclude(id__in=list(exclude_appointment_ids))
+        .values_list("patient_id", "start", "recovery_end", "session_type__is_dosing")
+    )
+    for patient_id, start, recovery_end, is_dosing in rows:
+        spans[patient_id].append(Span(start, recovery_end))
+        if is_dosing:
+            dosing_days[patient_id].add(calendar.local_date(start))
+    return {p: (Timeline(spans[p]), dosing_days[p]) for p in patient_ids}
 
 
 def board_fetch(

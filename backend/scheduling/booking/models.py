@@ -33,6 +33,11 @@ ACTIVE_STATUSES = (
 )
 
 
+# Statuses whose active holds take capacity: the active ones, and a waitlist offer, which
+# holds its seat, staff member and monitored recovery until it is answered or lapses.
+HOLDING_STATUSES = (*ACTIVE_STATUSES, AppointmentStatus.OFFERED)
+
+
 class HoldKind(models.TextChoices):
     SESSION = "session", "Session"
     RECOVERY = "recovery", "Recovery"

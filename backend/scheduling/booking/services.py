@@ -494,8 +494,13 @@ def appointment_move(
     now: datetime,
     action: str = "rescheduled",
     note: str = "",
+    lead_staff_id: int | None = None,
 ) -> Appointment:
-    """Write a checked new placement for an existing appointment (caller holds the locks)."""
+    """Write a checked new placement for an existing appointment (caller holds the locks).
+
+    ``lead_staff_id`` names the staff member of a placement that holds none: a group
+    enrolment names its group's lead facilitator, whose time the group itself holds.
+    """
     before = _snapshot(appointment)
     appointment.authorization_id = authorization_recheck(
         authorization_id=appointment.authorization_id,
@@ -510,7 +515,7 @@ def appointment_move(
     appointment.recovery_end = placement.recovery_end
     appointment.room_id = placement.seat.room_id if placement.seat else None
     appointment.seat_id = placement.seat.seat_id if placement.seat else None
-    appointment.staff_id = placement.staff.staff_id if placement.staff else None
+    appointment.staff_id = placement.staff.staff_id if placement.staff else lead_staff_id
     appointment.sequence += 1
     appointment.save()
     holds_create(appointment, placement)
@@ -554,6 +559,13 @@ def appointment_reschedule_lock(
             f"Only booked appointments can be moved; this one is "
             f"{current.get_status_display().lower()}.",
             extra={"status": current.status},
+        )
+    if current.group_session_id is not None:
+        # Alone it would leave its group (room, facilitators, the others' time).
+        raise Conflict(
+            "This is a place in a group session: move the group session instead "
+            f"(group-sessions/{current.group_session_id}/reschedule/).",
+            extra={"group_session": current.group_session_id},
         )
     return current
 

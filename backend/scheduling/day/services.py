@@ -86,6 +86,7 @@ def _apply(
     now: datetime,
     note: str = "",
     bump: bool = False,
+    changes: dict | None = None,
 ) -> Appointment:
     before, stamped_before = current.status, getattr(current, stamp)
     current.status = target
@@ -100,7 +101,7 @@ def _apply(
         action=action,
         actor=actor,
         at=now,
-        changes={"status": [before, target], stamp: [stamped_before, now]},
+        changes={"status": [before, target], stamp: [stamped_before, now], **(changes or {})},
         note=note,
     )
     if action in DAY_EVENTS:
@@ -237,6 +238,7 @@ def appointment_discharge(
         if session_type.requires_rems:
             rems_form_open(appointment=current, discharged_at=now)
         note = f"Early discharge: {decision.override_reason}" if decision.early else ""
+        released = appointment_holds_release_after(current, now)
         return _apply(
             current,
             rules.DISCHARGED,
@@ -245,7 +247,23 @@ def appointment_discharge(
             actor=actor,
             now=now,
             note=note,
+            changes={"holds_end": [current.recovery_end, now]} if released else None,
         )
+
+
+def appointment_holds_release_after(appointment: Appointment, at: datetime) -> int:
+    """End the appointment's active holds at ``at``: the patient has left, so the recovery
+    seat, the staff member and the monitors' capacity (which counts recovery holds) are
+    free for others from then on. A hold that had not begun by ``at`` is set inactive
+    (a hold cannot be empty). Returns how many holds changed.
+
+    Only ever shortens holds, so no exclusion constraint can fire. A discharge after the
+    booked recovery end leaves the holds as booked: they have ended already, and the board
+    accounts for a patient still recovering past it (``LATE_DISCHARGE_MARGIN``).
+    """
+    holds = appointment.holds.filter(active=True, end__gt=at)
+    unstarted = holds.filter(start__gte=at).update(active=False)
+    return unstarted + holds.filter(start__lt=at).update(end=at)
 
 
 def appointment_escort_update(
@@ -393,6 +411,11 @@ class MonitoringAlert:
     recovering: int
     monitors: int
     ratio: int
+
+    @property
+    def capacity(self) -> int:
+        """The most patients the working monitors may watch then."""
+        return self.monitors * self.ratio
 
 
 def board_monitoring_alerts(

@@ -86,6 +86,11 @@ def feed_uid(appointment_id: int, domain: str, view: str = "") -> str:
     return f"appointment-{appointment_id}{suffix}@{domain}"
 
 
+def group_uid(group_id: int, domain: str, view: str) -> str:
+    """A group session's UID in one facilitator's feed (never an appointment's)."""
+    return f"group-session-{group_id}.{view}@{domain}"
+
+
 def clock_time(value: datetime, zone: ZoneInfo) -> str:
     """ "9:05 AM" in the clinic's zone (no leading zero, locale-independent)."""
     local = value.astimezone(zone)
@@ -296,6 +301,35 @@ def staff_event(
         description = f"Recovery until {clock_time(facts.recovery_end, zone)}."
     return FeedEvent(
         uid=feed_uid(facts.id, uid_domain, f"staff-{staff_id}"),
+        start=facts.start,
+        end=facts.end,
+        sequence=facts.sequence,
+        status=_status(facts),
+        last_modified=facts.updated_at,
+        title=_cancelled_title(title, facts),
+        description=description,
+        location=room_name,
+    )
+
+
+def staff_group_event(
+    facts: AppointmentFacts,
+    session: SessionInfo,
+    *,
+    staff_id: int,
+    room_name: str,
+    clinic: ClinicInfo,
+    uid_domain: str,
+) -> FeedEvent:
+    """A facilitator's group session: one event for the group, in the room, not one per
+    participant (``facts`` are the group's; no patient is named)."""
+    zone = ZoneInfo(clinic.tz)
+    title = f"Group{DASH}{session.name}"
+    description = "Group session you facilitate."
+    if facts.recovery_end > facts.end and not facts.cancelled:
+        description += f" Recovery until {clock_time(facts.recovery_end, zone)}."
+    return FeedEvent(
+        uid=group_uid(facts.id, uid_domain, f"staff-{staff_id}"),
         start=facts.start,
         end=facts.end,
         sequence=facts.sequence,

@@ -43,6 +43,7 @@ from backend.scheduling.feeds.content import (
     room_event,
     staff_calendar,
     staff_event,
+    staff_group_event,
 )
 from backend.scheduling.feeds.ical import FeedCalendar, FeedEvent, calendar_bytes
 from backend.scheduling.feeds.models import FeedOwnerKind, FeedStamp, FeedToken
@@ -306,6 +307,10 @@ def _source(
     else:
         prefix = ""
         rows = Appointment.objects.filter(**{f"{kind}_id": owner})
+        if kind == FeedOwnerKind.STAFF:
+            # A facilitator sees a group once, as the group (``_group_rows``), not once per
+            # participant named with them.
+            rows = rows.filter(group_session__isnull=True)
     # One start range for the index to walk; inside it, the rows before the window count
     # only as recent cancellations.
     # (``reach`` is passed in, not computed here: prepared queries substitute only the
@@ -332,6 +337,46 @@ def _rows(subject: FeedSubject, window: FeedWindow) -> tuple[QuerySet, str]:
         window.end,
         window.cancelled_since,
         window.reach,
+    )
+
+
+_GROUP_FIELDS = tuple(
+    f"group_session__{name}"
+    for name in (
+        "id",
+        "start",
+        "end",
+        "recovery_end",
+        "status",
+        "sequence",
+        "updated_at",
+        "session_type_id",
+        "room_id",
+    )
+)
+
+
+def _group_rows(staff_id: int, window: FeedWindow) -> QuerySet:
+    """The group sessions a staff member facilitates, through their own holds on them: the
+    current ones (active), and the recently cancelled (their holds went inactive). A
+    facilitator replaced on a group has no hold on it left, so it leaves their feed."""
+    holds = Hold.objects.filter(
+        kind=HoldKind.STAFF,
+        staff_id=staff_id,
+        group_session__isnull=False,
+        start__gte=window.reach,
+        start__lt=window.end,
+    )
+    current = Q(active=True, start__gte=window.start)
+    cancelled = Q(
+        group_session__status="cancelled",  # a group's status (groups sits beside feeds)
+        group_session__cancelled_at__gte=window.cancelled_since,
+    )
+    return (
+        holds.filter(current | cancelled)
+        .order_by("group_session__start", "group_session_id")
+        .values_list(*_GROUP_FIELDS)
+        .distinct()
     )
 
 
@@ -505,6 +550,19 @@ def feed_content(
                     uid_domain=domain,
                 )
             )
+        for row in _group_rows(subject.owner_id, version.window):
+            facts = AppointmentFacts(*row)
+            events.append(
+                staff_group_event(
+                    facts,
+                    sessions.get(facts.session_type_id, UNKNOWN_SESSION),
+                    staff_id=subject.owner_id,
+                    room_name=names.get(facts.room_id, ""),
+                    clinic=clinic,
+                    uid_domain=domain,
+                )
+            )
+        events.sort(key=lambda event: (event.start, event.uid))
     else:
         calendar = room_calendar(clinic, subject.owner_name, refresh)
         for row in values:

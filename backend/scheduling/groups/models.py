@@ -28,6 +28,10 @@ class GroupSession(models.Model):
     status = models.CharField(
         max_length=20, choices=GroupSessionStatus.choices, default=GroupSessionStatus.SCHEDULED
     )
+    # Rises by one on every change the facilitators' calendars should see (a move, a
+    # cancellation), as ``Appointment.sequence`` does for an appointment.
+    sequence = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
     cancel_reason = models.CharField(max_length=500, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(

@@ -58,3 +58,18 @@ class GroupListQuerySerializer(serializers.Serializer):
     clinic = serializers.IntegerField(required=False)
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
+
+
+class GroupSessionRescheduleSerializer(serializers.Serializer):
+    start = AwareDateTimeField(whole_minutes=True, help_text="The new start.")
+    room = ScopedPrimaryKeyRelatedField(
+        queryset=Room.objects.select_related("clinic"),
+        required=False,
+        help_text="Another room of the same kind; the current one if left out.",
+    )
+    staff = ScopedPrimaryKeyRelatedField(
+        queryset=Staff.objects.all(),
+        many=True,
+        required=False,
+        help_text="The facilitators from then on; the current ones if left out.",
+    )

@@ -249,6 +249,12 @@ def monitoring_data(load) -> dict[str, Any] | None:
 
 # --- CSV ------------------------------------------------------------------------------------
 
+MONITORING_COLUMNS = (
+    "recovering_per_monitor",
+    "peak_recovering",
+    "monitors_at_peak",
+    "peak_recovering_per_monitor",
+)
 CSV_COLUMNS = (
     "room",
     "room_name",
@@ -267,6 +273,9 @@ CSV_COLUMNS = (
     "recovery_share",
     "no_show_share",
     "peak_concurrency",
+    # The monitor load is one clinic-wide figure over the whole range (as in JSON): it is
+    # filled on the "All rooms" total row only, so the other rows keep their meaning.
+    *MONITORING_COLUMNS,
 )
 TOTAL_PERIOD = "total"
 ALL_ROOMS = "All rooms"
@@ -280,7 +289,8 @@ def _cell(value: Any) -> Any:
 
 
 def utilization_csv_rows(data: dict[str, Any]) -> list[list[Any]]:
-    """One row per room and period, a "total" row per room, then the same for all rooms."""
+    """One row per room and period, a "total" row per room, then the same for all rooms;
+    the all-rooms total row also carries the monitor load."""
     whole = {
         "period": TOTAL_PERIOD,
         "date_from": data["date_from"],
@@ -292,11 +302,14 @@ def utilization_csv_rows(data: dict[str, Any]) -> list[list[Any]]:
         for r in data["rooms"]
     ]
     groups.append(({"room": "", "room_name": ALL_ROOMS, "kind": ""}, data["totals"]))
+    monitoring = data.get("monitoring") or {}
     rows = []
     for identity, entry in groups:
         for period in [*entry["periods"], {**entry, **whole}]:
             row = {**identity, "capacity": entry["capacity"], **period}
-            rows.append([_cell(row[column]) for column in CSV_COLUMNS])
+            if entry is data["totals"] and period["period"] == TOTAL_PERIOD:
+                row.update(monitoring)
+            rows.append([_cell(row.get(column)) for column in CSV_COLUMNS])
     return rows
 
 

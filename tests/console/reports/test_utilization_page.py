@@ -246,3 +246,48 @@ def test_utilization_page_reports_only_on_clinics_the_user_manages(world):
     assert "report" not in asked_other.context or asked_other.context["report"] is None
     offered = [label for _, label in asked_other.context["form"].fields["clinic"].choices]
     assert offered == [world.clinic.name]
+
+
+def nurses_keep(world, count: int) -> None:
+    """Only the first ``count`` of the world's nurses stay on staff."""
+    for nurse in world.nurses[count:]:
+        nurse.active = False
+        nurse.save()
+
+
+def test_utilization_page_shows_the_monitor_load(booked_world):
+    nurses_keep(booked_world, 1)
+    booked_world.clinic.recovering_per_monitor = 3
+    booked_world.clinic.save()
+
+    page = client_for(Role.MANAGER).get(URL, page_query(booked_world)).content.decode()
+
+    section = page.split('id="monitoring"', 1)[1].split("</section>", 1)[0]
+    assert "at most 3 recovering patients per working nurse" in section
+    # Both patients recover from 10:00 to 11:00, with the one nurse left on shift.
+    assert '<dd id="monitoring-peak">2</dd>' in section
+    assert '<dd id="monitoring-monitors">1</dd>' in section
+    assert '<dd id="monitoring-per-monitor">2</dd>' in section
+    assert 'id="monitoring-over"' not in section
+
+
+def test_utilization_page_warns_when_the_peak_broke_the_clinic_ratio(booked_world):
+    nurses_keep(booked_world, 1)
+    booked_world.clinic.recovering_per_monitor = 1
+    booked_world.clinic.save()
+
+    page = client_for(Role.MANAGER).get(URL, page_query(booked_world)).content.decode()
+
+    section = page.split('id="monitoring"', 1)[1].split("</section>", 1)[0]
+    assert 'id="monitoring-over"' in section
+    assert '<dd id="monitoring-per-monitor">2</dd>' in section
+
+
+def test_utilization_page_says_when_patients_recovered_with_no_nurse_working(booked_world):
+    nurses_keep(booked_world, 0)
+    page = client_for(Role.MANAGER).get(URL, page_query(booked_world)).content.decode()
+
+    section = page.split('id="monitoring"', 1)[1].split("</section>", 1)[0]
+    assert '<dd id="monitoring-monitors">0</dd>' in section
+    assert '<dd id="monitoring-per-monitor">no nurse</dd>' in section
+    assert 'id="monitoring-over"' in section

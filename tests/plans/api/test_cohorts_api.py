@@ -1,5 +1,7 @@
 """Cohorts over HTTP: the kap-group series from a start date, enrolment all or nothing."""
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from backend.plans.models import Cohort
@@ -111,3 +113,49 @@ def test_an_id_beyond_a_database_integer_is_a_4xx_naming_the_field(
     assert response.status_code in (400, 404), response.content
     assert list(response.json()["errors"]) == [field]
     assert not Cohort.objects.exists()
+
+
+# --- Moving a session of a cohort ------------------------------------------------------------
+
+
+def moved(client, session, day, hour="09:00"):
+    start = f"{day.isoformat()}T{hour}:00{session['start'][19:]}"
+    return client.post(
+        f"/api/v1/group-sessions/{session['id']}/reschedule/", {"start": start}, format="json"
+    )
+
+
+def test_a_cohort_session_moves_within_its_cadence_with_its_participants(
+    front_desk_api, cohort_world
+):
+    w = cohort_world
+    cohort = create(front_desk_api, w).json()
+    front_desk_api.post(
+        f"{COHORTS}{cohort['id']}/enroll/", {"patient": w.patient.id}, format="json"
+    )
+    # The first integration group, the day after the first dosing: two days after is fine.
+    integration = cohort["group_sessions"][3]
+    new_day = w.day + timedelta(days=16)
+
+    response = moved(front_desk_api, integration, new_day)
+
+    assert response.status_code == 200, response.json()
+    place = Appointment.objects.get(group_session_id=integration["id"], patient=w.patient)
+    assert place.start.astimezone(w.zone).date() == new_day
+
+
+def test_a_move_that_breaks_the_cohort_cadence_is_a_409_and_moves_nothing(
+    front_desk_api, cohort_world
+):
+    w = cohort_world
+    cohort = create(front_desk_api, w).json()
+    integration = cohort["group_sessions"][3]
+
+    response = moved(front_desk_api, integration, w.day + timedelta(days=18))
+
+    assert response.status_code == 409
+    assert [c["resource"] for c in response.json()["conflicts"]] == ["cadence"]
+    assert "1-3 days" in response.json()["detail"]
+    assert GroupSession.objects.get(pk=integration["id"]).start == datetime.fromisoformat(
+        integration["start"]
+    )

@@ -15,6 +15,7 @@ from backend.scheduling.feeds.content import (
     patient_event,
     room_event,
     staff_event,
+    staff_group_event,
 )
 from backend.scheduling.feeds.ical import CANCELLED, CONFIRMED
 from backend.scheduling.resources.models import Patient
@@ -181,6 +182,20 @@ def test_staff_event_covers_the_session_in_its_room():
     assert event.title == "J.D. \u2013 Spravato 84 mg"
     assert event.description == "Recovery until 11:15 AM."
     assert event.uid == "appointment-42.staff-5@feeds.test.invalid"
+
+
+def test_staff_group_event_is_the_group_in_its_room_naming_no_patient():
+    group = facts()
+
+    event = staff_group_event(
+        group, SPRAVATO, staff_id=5, room_name="Room 1", clinic=CLINIC, uid_domain=DOMAIN
+    )
+
+    assert (event.start, event.end, event.location) == (group.start, group.end, "Room 1")
+    assert event.title == "Group \u2013 Spravato 84 mg"
+    assert event.description == "Group session you facilitate. Recovery until 11:15 AM."
+    assert event.uid == "group-session-42.staff-5@feeds.test.invalid"
+    assert "J.D." not in event.title + event.description
 
 
 def test_initials_match_the_patient_model():

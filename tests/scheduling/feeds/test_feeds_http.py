@@ -350,7 +350,8 @@ OWNERS = [
     pytest.param(lambda w: w.patient, 4, 1, id="patient"),
     pytest.param(lambda w: w.dosing_room, 5, 2, id="room"),
     pytest.param(lambda w: w.lounge, 5, 1, id="recovery-room"),
-    pytest.param(lambda w: w.nurse, 5, 2, id="staff"),
+    # A staff member's feed reads the group sessions they facilitate as well.
+    pytest.param(lambda w: w.nurse, 6, 2, id="staff"),
 ]
 
 

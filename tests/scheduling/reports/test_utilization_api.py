@@ -310,3 +310,27 @@ def test_utilization_api_reports_the_monitor_load_next_to_seat_use(manager_api, 
         "monitors_at_peak": monitors,
         "peak_recovering_per_monitor": round(2 / monitors, 2) if monitors else 2.0,
     }
+
+
+def test_utilization_csv_carries_the_monitor_load_on_the_all_rooms_total_row(
+    manager_api, busy_world
+):
+    busy_world.clinic.recovering_per_monitor = 3
+    busy_world.clinic.save()
+    params = query(busy_world)
+
+    body = manager_api.get(URL, params).json()
+    rows = csv_rows(manager_api.get(URL, {**params, "format": "csv"}))
+
+    monitoring = ("recovering_per_monitor", "peak_recovering", "monitors_at_peak")
+    ratio = "peak_recovering_per_monitor"
+    whole = [r for r in rows if r["room_name"] == "All rooms" and r["period"] == "total"]
+    others = [r for r in rows if r not in whole]
+    assert len(whole) == 1
+    assert {c: whole[0][c] for c in (*monitoring, ratio)} == {
+        c: str(body["monitoring"][c]) for c in (*monitoring, ratio)
+    }
+    assert whole[0]["peak_recovering"] == "2"
+    assert whole[0]["recovering_per_monitor"] == "3"
+    assert others
+    assert all(r[c] == "" for r in others for c in (*monitoring, ratio))
