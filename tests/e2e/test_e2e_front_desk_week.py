@@ -128,6 +128,7 @@ POST_ONLY = {
     "appointment-cancel",
     "appointment-escort",
     "appointment-step",
+    "cohort-move",
 }
 
 
