@@ -14,7 +14,7 @@ from django.db.models import Case, DateTimeField, IntegerField, Prefetch, Q, Val
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from backend.common.db import EpochSeconds, raw_datetime, raw_rows_fetch
+from backend.common.db import EpochSeconds, PreparedQuery, raw_datetime, raw_rows_fetch
 from backend.scheduling.booking.availability import Board, SeatRef, SessionSpec, StaffRef
 from backend.scheduling.booking.capacity import ClinicCapacity, SpanCounts
 from backend.scheduling.booking.models import ACTIVE_STATUSES, Appointment, Hold, HoldKind
@@ -67,6 +67,8 @@ class ClinicConfig:
     # from day to day and are read on every request (``staff_hours_with``).
     staff_refs: dict[int, StaffRef]
     type_rooms: dict[int, frozenset[int]]  # session type -> the rooms here it is limited to
+    # The clinic's own session types and the built-in ones, retired ones included.
+    session_types: dict[int, SessionType] = field(default_factory=dict)
 
 
 _CONFIGS: dict[int, ClinicConfig] = {}
@@ -83,7 +85,7 @@ config_cache_register(_configs_forget)
 
 
 def _config_load(clinic: Clinic) -> ClinicConfig:
-    """Read the clinic's setup (6 queries). The stamp is read first, in the same
+    """Read the clinic's setup (7 queries). The stamp is read first, in the same
     transaction: data read after it is at least as new as the stamp says."""
     version = Clinic.objects.filter(pk=clinic.pk).values_list("config_version", flat=True).first()
     hours = WeeklyHours(
@@ -128,6 +130,10 @@ def _config_load(clinic: Clinic) -> ClinicConfig:
             for s in staff
         },
         type_rooms={st_id: frozenset(rooms) for st_id, rooms in type_rooms.items()},
+        session_types={
+            st.id: st
+            for st in SessionType.objects.filter(Q(clinic=clinic) | Q(clinic__isnull=True))
+        },
     )
 
 
@@ -492,23 +498,25 @@ class _BoardRows:
     )
 
 
-def _board_rows(
+def _board_query(
     *,
-    clinic: Clinic,
-    seat_ids: list[int],
-    staff_ids: list[int],
-    absence_staff_ids: list[int],
-    patient: Patient | None,
-    window: Span,
+    clinic: int,
+    seats: list[int],
+    staff: list[int],
+    absence_staff: list[int],
+    patients: list[int],
     exclude: list[int],
-) -> _BoardRows:
-    """What ``busy_fetch``, ``patient_busy_fetch``, ``capacity_fetch`` and
-    ``staff_absences_fetch`` read, in one query (a UNION ALL of the same filters).
+    since: datetime,
+    window_start: datetime,
+    window_end: datetime,
+    absences_since: datetime,
+):
+    """The UNION ALL of what ``busy_fetch``, ``patient_busy_fetch``, ``capacity_fetch`` and
+    ``staff_absences_fetch`` read, with the same filters.
 
     Columns: part, two ids, start and end as epoch seconds (holds, exact whole seconds),
     start and end as datetimes (appointments and absences, read as stored).
     """
-    since = window.start - MAX_HOLD_SPAN
     int_field, time_field = IntegerField(), DateTimeField()
     recovering = (
         Hold.objects.filter(
@@ -517,8 +525,8 @@ def _board_rows(
             kind=HoldKind.RECOVERY,
             active=True,
             start__gte=since,
-            start__lt=window.end,
-            end__gt=window.start,
+            start__lt=window_end,
+            end__gt=window_start,
         )
         .exclude(appointment_id__in=exclude)
         .order_by()
@@ -533,14 +541,14 @@ def _board_rows(
         )
     )
     parts = []
-    if seat_ids or staff_ids:
+    if seats or staff:
         parts.append(
             Hold.objects.filter(
-                Q(seat_id__in=seat_ids) | Q(staff_id__in=staff_ids),
+                Q(seat_id__in=seats) | Q(staff_id__in=staff),
                 active=True,
                 start__gte=since,
-                start__lt=window.end,
-                end__gt=window.start,
+                start__lt=window_end,
+                end__gt=window_start,
             )
             .exclude(appointment_id__in=exclude)
             .order_by()
@@ -554,14 +562,14 @@ def _board_rows(
                 _null(time_field),
             )
         )
-    if patient is not None:
+    if patients:
         parts.append(
             Appointment.objects.active()
             .filter(
-                patient=patient,
+                patient_id__in=patients,
                 start__gte=since,
-                start__lt=window.end,
-                recovery_end__gt=window.start,
+                start__lt=window_end,
+                recovery_end__gt=window_start,
             )
             .exclude(id__in=exclude)
             .order_by()
@@ -579,11 +587,9 @@ def _board_rows(
                 "recovery_end",
             )
         )
-    if absence_staff_ids:
+    if absence_staff:
         parts.append(
-            StaffAbsence.objects.filter(
-                staff_id__in=absence_staff_ids, end__gt=timezone.now() - timedelta(days=1)
-            )
+            StaffAbsence.objects.filter(staff_id__in=absence_staff, end__gt=absences_since)
             .order_by()
             .values_list(
                 Value(_STAFF_ABSENCE),
@@ -599,9 +605,50 @@ def _board_rows(
                 "end",
             )
         )
-    query = recovering.union(*parts, all=True) if parts else recovering
+    return recovering.union(*parts, all=True) if parts else recovering
+
+
+# Built and compiled once per process (and per number of seats, staff and exclusions).
+_BOARD_ROWS = PreparedQuery(
+    _board_query,
+    clinic=int,
+    seats=list,
+    staff=list,
+    absence_staff=list,
+    patients=list,
+    exclude=list,
+    since=datetime,
+    window_start=datetime,
+    window_end=datetime,
+    absences_since=datetime,
+)
+
+
+def _board_rows(
+    *,
+    clinic: Clinic,
+    seat_ids: list[int],
+    staff_ids: list[int],
+    absence_staff_ids: list[int],
+    patient: Patient | None,
+    window: Span,
+    exclude: list[int],
+) -> _BoardRows:
+    """Everything a board reads from the database, in one query (``_board_query``)."""
+    rows = _BOARD_ROWS.rows(
+        clinic=clinic.id,
+        seats=seat_ids,
+        staff=staff_ids,
+        absence_staff=absence_staff_ids,
+        patients=[patient.id] if patient is not None else [],
+        exclude=exclude,
+        since=window.start - MAX_HOLD_SPAN,
+        window_start=window.start,
+        window_end=window.end,
+        absences_since=timezone.now() - timedelta(days=1),
+    )
     found = _BoardRows()
-    for part, first, second, start, end, start_at, end_at in raw_rows_fetch(query):
+    for part, first, second, start, end, start_at, end_at in rows:
         if part == _SEAT_OR_STAFF_HOLD:
             if first is not None:
                 found.seat_spans[first].append((start, end))

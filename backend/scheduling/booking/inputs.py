@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_datetime
 
 from backend.common.permissions import view_roles
 from backend.common.scoping import access_of, clinic_id_of
+from backend.scheduling.booking.fetch import clinic_config
 from backend.scheduling.resources.models import Patient, Room, Seat, SessionType, Staff
 
 # The serializer's field limits (AppointmentCreateSerializer, EscortSerializer).
@@ -90,14 +91,17 @@ def _start(value: Any) -> datetime:
     return result
 
 
-def _scoped(queryset: QuerySet, value: Any, *, access, roles) -> Any:
-    """A ``ScopedPrimaryKeyRelatedField`` reference that the field would accept."""
+def _scoped(queryset: QuerySet, value: Any, *, access, roles, known=None) -> Any:
+    """A ``ScopedPrimaryKeyRelatedField`` reference that the field would accept; taken
+    from ``known`` (rows already loaded, by id) when it is there."""
     if type(value) is not int or not 0 < value <= ID_MAX:
         raise _Refer
-    try:
-        obj = queryset.get(pk=value)
-    except queryset.model.DoesNotExist:
-        raise _Refer from None
+    obj = known.get(value) if known is not None else None
+    if obj is None:
+        try:
+            obj = queryset.get(pk=value)
+        except queryset.model.DoesNotExist:
+            raise _Refer from None
     clinic_id = clinic_id_of(obj)
     if clinic_id is not None and not access.has_role(clinic_id, roles):
         raise _Refer
@@ -134,8 +138,10 @@ def _video_link(data: dict) -> str:
 def booking_input_parse(data: Any, *, request, view) -> BookingInput | None:
     """The booking body read as the serializer would read it, or None to let it answer.
 
-    Reads the patient (with its clinic), the session type and any named staff member,
-    room or seat, one query each, as the serializer's references do.
+    Reads the patient with its clinic (one query); the session type comes from the
+    clinic's cached setup (``clinic_config``, current by the stamp on the clinic row just
+    read) when it is the clinic's own or a built-in one. Any named staff member, room or
+    seat is one query each, as the serializer's references read them.
     """
     if type(data) is not dict:
         return None
@@ -148,9 +154,15 @@ def booking_input_parse(data: Any, *, request, view) -> BookingInput | None:
         notes = _optional_text(data, "notes", NOTES_MAX)
         video_link = _video_link(data)
         override = _optional_text(data, "authorization_override", OVERRIDE_MAX)
+        patient = _scoped(Patient.objects.select_related("clinic"), data.get("patient"), **scope)
         return BookingInput(
-            patient=_scoped(Patient.objects.select_related("clinic"), data.get("patient"), **scope),
-            session_type=_scoped(SessionType.objects.all(), data.get("session_type"), **scope),
+            patient=patient,
+            session_type=_scoped(
+                SessionType.objects.all(),
+                data.get("session_type"),
+                known=clinic_config(patient.clinic).session_types,
+                **scope,
+            ),
             start=start,
             staff=_optional_scoped(data, "staff", Staff.objects.all(), **scope),
             room=_optional_scoped(data, "room", Room.objects.all(), **scope),
