@@ -1,4 +1,5 @@
-"""A booking's body read with plain typed parsing: the hot path of ``POST appointments/``.
+"""A booking's body and a search's query read with plain typed parsing: the hot paths of
+``POST appointments/`` and ``GET availability/``.
 
 ``AppointmentCreateSerializer`` stays the definition of the body (the schema documents it)
 and the only author of its refusals. ``booking_input_parse`` accepts only bodies that
@@ -10,20 +11,30 @@ invalid bodies alike.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from backend.common.permissions import view_roles
 from backend.common.scoping import access_of, clinic_id_of
 from backend.scheduling.booking.fetch import clinic_config
-from backend.scheduling.resources.models import Patient, Room, Seat, SessionType, Staff
+from backend.scheduling.booking.serializers import AvailabilityQuerySerializer
+from backend.scheduling.resources.models import (
+    Clinic,
+    Patient,
+    Room,
+    Seat,
+    SessionType,
+    Staff,
+)
 
 # The serializer's field limits (AppointmentCreateSerializer, EscortSerializer).
 NOTES_MAX = 2000
@@ -190,4 +201,122 @@ def booking_input_of(data: dict) -> BookingInput:
         notes=data.get("notes", ""),
         video_link=data["video_link"],
         authorization_override=data["authorization_override"],
+    )
+
+
+# --- availability ---------------------------------------------------------------------------
+
+# The serializer's limits (AvailabilityQuerySerializer).
+STEP_DEFAULT, STEP_MIN, STEP_MAX = 15, 5, 240
+MAX_SEARCH_DAYS = AvailabilityQuerySerializer.MAX_DAYS
+_QUERY_KEYS = (
+    "session_type",
+    "date_from",
+    "date_to",
+    "clinic",
+    "staff",
+    "patient",
+    "room",
+    "step",
+    "earliest_time",
+    "latest_time",
+)
+
+
+@dataclass(frozen=True)
+class AvailabilityInput:
+    session_type: SessionType
+    date_from: date
+    date_to: date
+    clinic: Clinic | None = None
+    staff: Staff | None = None
+    patient: Patient | None = None
+    room: Room | None = None
+    step: int = STEP_DEFAULT
+    earliest_time: time | None = None
+    latest_time: time | None = None
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _query_id(value: str) -> int:
+    """An id given as query text, read as the scoped reference reads it."""
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= ID_MAX:
+        raise _Refer
+    return int(value)
+
+
+def _query_date(value: str) -> date:
+    if not _ISO_DATE.fullmatch(value):
+        raise _Refer
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _Refer from None
+
+
+def availability_input_parse(query: Any, *, request, view) -> AvailabilityInput | None:
+    """The availability query read as ``AvailabilityQuerySerializer`` would read it, or
+    None to let the serializer answer (any other form of a value, a value given twice, a
+    time bound, anything it refuses)."""
+    if not isinstance(query, QueryDict):
+        return None
+    scope = {"access": access_of(request.user), "roles": view_roles(request, view)}
+    try:
+        given = {}
+        for key in _QUERY_KEYS:
+            values = query.getlist(key)
+            if len(values) > 1:
+                raise _Refer
+            if values:
+                given[key] = values[0]
+        if "earliest_time" in given or "latest_time" in given:
+            raise _Refer
+        date_from = _query_date(given.get("date_from", ""))
+        date_to = _query_date(given.get("date_to", ""))
+        if date_to < date_from or (date_to - date_from).days >= MAX_SEARCH_DAYS:
+            raise _Refer
+        step = STEP_DEFAULT
+        if "step" in given:
+            step = _query_id(given["step"])
+            if not STEP_MIN <= step <= STEP_MAX:
+                raise _Refer
+
+        def reference(key: str, queryset: QuerySet) -> Any:
+            if key not in given:
+                return None
+            return _scoped(queryset, _query_id(given[key]), **scope)
+
+        session_type = _scoped(
+            SessionType.objects.all(), _query_id(given.get("session_type", "")), **scope
+        )
+        return AvailabilityInput(
+            session_type=session_type,
+            date_from=date_from,
+            date_to=date_to,
+            clinic=reference("clinic", Clinic.objects.all()),
+            staff=reference("staff", Staff.objects.all()),
+            # With its clinic: the search reads the clinic row anyway.
+            patient=reference("patient", Patient.objects.select_related("clinic")),
+            room=reference("room", Room.objects.all()),
+            step=step,
+        )
+    except _Refer:
+        return None
+
+
+def availability_input_of(data: dict) -> AvailabilityInput:
+    """The serializer's validated data as an ``AvailabilityInput``."""
+    return AvailabilityInput(
+        session_type=data["session_type"],
+        date_from=data["date_from"],
+        date_to=data["date_to"],
+        clinic=data.get("clinic"),
+        staff=data.get("staff"),
+        patient=data.get("patient"),
+        room=data.get("room"),
+        step=data["step"],
+        earliest_time=data.get("earliest_time"),
+        latest_time=data.get("latest_time"),
     )

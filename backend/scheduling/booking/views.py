@@ -14,7 +14,12 @@ from backend.common.serializers import input_validated
 from backend.scheduling.booking.fetch import clinic_config
 from backend.scheduling.booking.filters import AppointmentFilter
 from backend.scheduling.booking.idempotency import IDEMPOTENCY_HEADER, idempotent
-from backend.scheduling.booking.inputs import booking_input_of, booking_input_parse
+from backend.scheduling.booking.inputs import (
+    availability_input_of,
+    availability_input_parse,
+    booking_input_of,
+    booking_input_parse,
+)
 from backend.scheduling.booking.models import Appointment, AppointmentEvent
 from backend.scheduling.booking.search import availability_search
 from backend.scheduling.booking.serializers import (
@@ -136,19 +141,24 @@ class AvailabilityView(APIView):
         },
     )
     def get(self, request):
-        data = input_validated(self, AvailabilityQuerySerializer, request.query_params)
+        # Plain parsing for a query the serializer accepts; the serializer answers any other.
+        query = availability_input_parse(request.query_params, request=request, view=self)
+        if query is None:
+            query = availability_input_of(
+                input_validated(self, AvailabilityQuerySerializer, request.query_params)
+            )
         result = availability_search(
-            session_type=data["session_type"],
-            date_from=data["date_from"],
-            date_to=data["date_to"],
+            session_type=query.session_type,
+            date_from=query.date_from,
+            date_to=query.date_to,
             now=timezone.now(),
-            clinic_id=data["clinic"].id if data.get("clinic") else None,
-            patient=data.get("patient"),
-            staff=data.get("staff"),
-            room=data.get("room"),
-            step_minutes=data["step"],
-            earliest=data.get("earliest_time"),
-            latest=data.get("latest_time"),
+            clinic_id=query.clinic.id if query.clinic else None,
+            patient=query.patient,
+            staff=query.staff,
+            room=query.room,
+            step_minutes=query.step,
+            earliest=query.earliest_time,
+            latest=query.latest_time,
         )
         zone = result.clinic.zone
         # Room names from the clinic's cached setup, where every offered seat comes from.

@@ -1,6 +1,7 @@
-"""The booking's plain parsing and prebuilt answer agree with the serializers they stand in
-for: the same values for every body the serializer accepts, none for any other (the
-serializer then answers), and the same rendering of the new appointment."""
+"""The booking's and the search's plain parsing, and the booking's prebuilt answer, agree
+with the serializers they stand in for: the same values for every input the serializer
+accepts, none for any other (the serializer then answers), and the same rendering of the
+new appointment."""
 
 import json
 from datetime import timedelta
@@ -14,13 +15,19 @@ from rest_framework.test import APIRequestFactory
 from backend.common.errors import DomainError
 from backend.common.roles import Role
 from backend.common.serializers import input_validated
-from backend.scheduling.booking.inputs import booking_input_of, booking_input_parse
+from backend.scheduling.booking.inputs import (
+    availability_input_of,
+    availability_input_parse,
+    booking_input_of,
+    booking_input_parse,
+)
 from backend.scheduling.booking.models import Appointment
 from backend.scheduling.booking.serializers import (
     AppointmentCreateSerializer,
     AppointmentSerializer,
+    AvailabilityQuerySerializer,
 )
-from backend.scheduling.booking.views import AppointmentViewSet
+from backend.scheduling.booking.views import AppointmentViewSet, AvailabilityView
 from backend.scheduling.resources.models import SessionType
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
 
@@ -208,3 +215,92 @@ def test_the_booking_answer_of_a_video_visit_is_the_appointment_serializers(fron
     assert own_link == _serialized(own_link["id"])
     assert staff_link == _serialized(staff_link["id"])
     assert (own_link["video_link"], own_link["holds"]) == ("https://video.example.com/room/own", [])
+
+
+# --- availability -----------------------------------------------------------------------
+
+
+def _search_view_for(user, params):
+    request = Request(APIRequestFactory().get("/api/v1/availability/", params))
+    request.user = user
+    view = AvailabilityView()
+    view.request = request
+    view.format_kwarg = None
+    return view
+
+
+def _search_outcome(view, query):
+    try:
+        return availability_input_of(input_validated(view, AvailabilityQuerySerializer, query))
+    except (ValidationError, DomainError, APIException) as exc:
+        return type(exc)
+
+
+def _queries(world):
+    day = world.day.isoformat()
+    later = (world.day + timedelta(days=13)).isoformat()
+    base = {"session_type": str(world.spravato.id), "date_from": day, "date_to": later}
+    other_clinic = ClinicFactory()
+    return {
+        "minimal": base,
+        "everything": {
+            **base,
+            "clinic": str(world.clinic.id),
+            "staff": str(world.nurses[0].id),
+            "patient": str(world.patients[0].id),
+            "room": str(world.dosing_room.id),
+            "step": "30",
+        },
+        "one-day": {**base, "date_to": day},
+        "step-with-zeros": {**base, "step": "015"},
+        "unknown-key-ignored": {**base, "colour": "blue"},
+        "missing-session-type": {"date_from": day, "date_to": later},
+        "session-type-as-word": {**base, "session_type": "spravato"},
+        "session-type-unknown": {**base, "session_type": "999999"},
+        "session-type-huge": {**base, "session_type": str(2**40)},
+        "session-type-negative": {**base, "session_type": "-3"},
+        "patient-of-a-clinic-not-the-callers": {
+            **base,
+            "patient": str(PatientFactory(clinic=other_clinic).id),
+        },
+        "clinic-not-the-callers": {**base, "clinic": str(other_clinic.id)},
+        "date-compact": {**base, "date_from": day.replace("-", "")},
+        "date-impossible": {**base, "date_from": "2030-02-30"},
+        "date-to-before-from": {**base, "date_to": (world.day - timedelta(days=1)).isoformat()},
+        "too-many-days": {**base, "date_to": (world.day + timedelta(days=62)).isoformat()},
+        "step-too-small": {**base, "step": "4"},
+        "step-decimal": {**base, "step": "15.0"},
+        "time-bounds": {**base, "earliest_time": "09:00", "latest_time": "12:00"},
+        "times-reversed": {**base, "earliest_time": "12:00", "latest_time": "09:00"},
+    }
+
+
+SEARCH_ACCEPTED = {"minimal", "everything", "one-day", "step-with-zeros", "unknown-key-ignored"}
+
+
+def test_plain_query_parsing_reads_what_the_serializer_accepts_and_nothing_else(world):
+    front_desk = UserFactory(memberships=[(world.clinic, Role.FRONT_DESK)])
+    for name, params in _queries(world).items():
+        view = _search_view_for(front_desk, params)
+        query = view.request.query_params
+
+        parsed = availability_input_parse(query, request=view.request, view=view)
+        expected = _search_outcome(view, query)
+
+        if name in SEARCH_ACCEPTED:
+            assert parsed == expected, name
+        else:
+            assert parsed is None, name
+
+
+def test_plain_query_parsing_leaves_a_repeated_parameter_to_the_serializer(world):
+    front_desk = UserFactory(memberships=[(world.clinic, Role.FRONT_DESK)])
+    day = world.day.isoformat()
+    view = _search_view_for(
+        front_desk,
+        {"session_type": [str(world.spravato.id)] * 2, "date_from": day, "date_to": day},
+    )
+
+    parsed = availability_input_parse(view.request.query_params, request=view.request, view=view)
+
+    assert parsed is None
