@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo
 
 from backend.scheduling.booking.capacity import (
     ClinicCapacity,
+    monitoring_short_epoch,
     monitoring_shortfall_between,
     prescriber_gap,
+    prescriber_gap_epoch,
 )
 from backend.scheduling.resources.calendar import ClinicCalendar, WeeklyHours
 from backend.scheduling.resources.intervals import (
@@ -540,6 +542,17 @@ def _slots_iter(
     checks_capacity = board.capacity is not None and (
         spec.recovery > timedelta(0) or spec.needs_prescriber
     )
+    # The capacity rules over whole seconds too, when every span counted is in them.
+    epoch_capacity = None
+    if checks_capacity:
+        capacity = board.capacity
+        steps = (
+            capacity.recovering.epoch_steps(),
+            capacity.monitors.epoch_steps(),
+            capacity.prescribers.epoch_steps(),
+        )
+        if None not in steps:
+            epoch_capacity = (*steps, capacity.recovering_per_monitor)
 
     day = date_from
     while day <= date_to:
@@ -589,11 +602,23 @@ def _slots_iter(
                     recovery_seat = _seat_pick(recovery_seats, seat_busy, end, recovery_end)
                     if recovery_seat is None:
                         continue
+                if epoch_capacity is not None:
+                    recovering, monitors, prescribers, ratio = epoch_capacity
+                    if recovery_end > end and monitoring_short_epoch(
+                        recovering, monitors, ratio, end, recovery_end
+                    ):
+                        continue
+                    if spec.needs_prescriber and prescriber_gap_epoch(
+                        prescribers, candidate, recovery_end
+                    ):
+                        continue
                 start_at = datetime.fromtimestamp(candidate, UTC)
                 end_at = datetime.fromtimestamp(end, UTC)
                 recovery_end_at = datetime.fromtimestamp(recovery_end, UTC)
-                if checks_capacity and _capacity_kinds(
-                    board, spec, start_at, end_at, recovery_end_at
+                if (
+                    checks_capacity
+                    and epoch_capacity is None
+                    and _capacity_kinds(board, spec, start_at, end_at, recovery_end_at)
                 ):
                     continue
                 yield Placement(

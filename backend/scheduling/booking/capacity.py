@@ -34,10 +34,24 @@ class SpanCounts:
     the k spans that actually overlap the window.
     """
 
-    __slots__ = ("_counts", "_longest", "_spans", "_starts", "_times", "_uses")
+    __slots__ = (
+        "_counts",
+        "_epoch_pairs",
+        "_epoch_steps",
+        "_longest",
+        "_spans",
+        "_starts",
+        "_times",
+        "_uses",
+    )
 
     def __init__(self, spans=()) -> None:
-        self._spans: list[Span] = sorted(spans)
+        self._epoch_pairs: list[tuple[int, int]] | None = None
+        self._epoch_steps: EpochSteps | None = None
+        self._init_spans(sorted(spans))
+
+    def _init_spans(self, spans: list[Span]) -> None:
+        self._spans: list[Span] = spans
         self._starts: list[datetime] = [s.start for s in self._spans]
         self._longest = max((s.end - s.start for s in self._spans), default=timedelta(0))
         # The whole step function, built on first use and dropped by add/remove: search
@@ -46,13 +60,34 @@ class SpanCounts:
         self._counts: list[int] = []
         self._uses = 0
 
+    @classmethod
+    def from_epoch(cls, pairs) -> SpanCounts:
+        """Spans given as ``(start, end)`` whole epoch seconds (as holds are read); their
+        datetimes are built only when first asked for (search asks ``epoch_steps``)."""
+        counts = cls.__new__(cls)
+        counts._epoch_pairs = sorted(pairs)
+        counts._epoch_steps = None
+        counts._spans = None
+        return counts
+
+    def _materialize(self) -> None:
+        pairs, self._epoch_pairs = self._epoch_pairs, None
+        self._init_spans([Span.from_epoch(start, end) for start, end in pairs])
+
     def __len__(self) -> int:
+        if self._spans is None:
+            return len(self._epoch_pairs)
         return len(self._spans)
 
     def __iter__(self):
+        if self._spans is None:
+            self._materialize()
         return iter(list(self._spans))
 
     def add(self, span: Span) -> None:
+        if self._spans is None:
+            self._materialize()
+        self._epoch_steps = None
         at = bisect_right(self._spans, span)
         self._spans.insert(at, span)
         self._starts.insert(at, span.start)
@@ -61,6 +96,9 @@ class SpanCounts:
 
     def remove(self, span: Span) -> None:
         """Forget one occurrence of ``span``; ValueError if there is none."""
+        if self._spans is None:
+            self._materialize()
+        self._epoch_steps = None
         at = bisect_left(self._spans, span)
         if at == len(self._spans) or self._spans[at] != span:
             raise ValueError(f"{span!r} is not counted here")
@@ -68,13 +106,42 @@ class SpanCounts:
         del self._starts[at]
         self._times, self._uses = None, 0
 
+    def epoch_steps(self) -> EpochSteps | None:
+        """The count as a step function over whole epoch seconds, for search's loop; None
+        if a span does not start and end on a whole second (then only ``profile`` is
+        exact)."""
+        if self._epoch_steps is not None:
+            return self._epoch_steps
+        if self._spans is None:
+            pairs = self._epoch_pairs
+        else:
+            pairs = [(s.start.timestamp(), s.end.timestamp()) for s in self._spans]
+            if any(start != int(start) or end != int(end) for start, end in pairs):
+                return None
+        deltas: dict[int, int] = {}
+        for start, end in pairs:
+            start, end = int(start), int(end)
+            deltas[start] = deltas.get(start, 0) + 1
+            deltas[end] = deltas.get(end, 0) - 1
+        times, counts, count = [], [], 0
+        for instant in sorted(deltas):
+            count += deltas[instant]
+            times.append(instant)
+            counts.append(count)
+        self._epoch_steps = EpochSteps(times, counts)
+        return self._epoch_steps
+
     def overlapping(self, start: datetime, end: datetime) -> list[Span]:
+        if self._spans is None:
+            self._materialize()
         lo = bisect_left(self._starts, start - self._longest)
         hi = bisect_left(self._starts, end)
         return [s for s in self._spans[lo:hi] if s.end > start]
 
     def profile(self, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
         """The step function of the count over [start, end): (from this instant, count)."""
+        if self._spans is None:
+            self._materialize()
         if self._times is None:
             self._uses += 1
             if self._uses < CACHE_AFTER_USES or not self._spans:
@@ -88,6 +155,59 @@ class SpanCounts:
         j = bisect_left(times, end)
         first = counts[i - 1] if i else 0
         return [(start, first), *zip(times[i:j], counts[i:j], strict=True)]
+
+
+class EpochSteps:
+    """How many spans cover each instant, as ``times`` (whole epoch seconds, ascending) and
+    the count from each of them on; zero before the first."""
+
+    __slots__ = ("counts", "times")
+
+    def __init__(self, times: list[int], counts: list[int]) -> None:
+        self.times = times
+        self.counts = counts
+
+
+_NEVER = float("inf")
+
+
+def monitoring_short_epoch(
+    recovering: EpochSteps, monitors: EpochSteps, ratio: int, start: int, end: int
+) -> bool:
+    """``monitoring_shortfall_between(...) is not None`` over whole epoch seconds: whether
+    one more patient recovering over [start, end) would break the ratio at some instant."""
+    r_times, r_counts = recovering.times, recovering.counts
+    m_times, m_counts = monitors.times, monitors.counts
+    i, j = bisect_right(r_times, start), bisect_right(m_times, start)
+    now_recovering = r_counts[i - 1] if i else 0
+    now_monitors = m_counts[j - 1] if j else 0
+    while True:
+        if now_recovering + 1 > now_monitors * ratio:
+            return True
+        next_r = r_times[i] if i < len(r_times) else _NEVER
+        next_m = m_times[j] if j < len(m_times) else _NEVER
+        instant = min(next_r, next_m)
+        if instant >= end:
+            return False
+        if next_r == instant:
+            now_recovering = r_counts[i]
+            i += 1
+        if next_m == instant:
+            now_monitors = m_counts[j]
+            j += 1
+
+
+def prescriber_gap_epoch(prescribers: EpochSteps, start: int, end: int) -> bool:
+    """``prescriber_gap(...) is not None`` over whole epoch seconds."""
+    times, counts = prescribers.times, prescribers.counts
+    i = bisect_right(times, start)
+    if (counts[i - 1] if i else 0) == 0:
+        return True
+    while i < len(times) and times[i] < end:
+        if counts[i] == 0:
+            return True
+        i += 1
+    return False
 
 
 def _profile(spans: list[Span], start: datetime, end: datetime) -> list[tuple[datetime, int]]:

@@ -492,7 +492,7 @@ class _BoardRows:
     staff_spans: dict[int, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
     patient_spans: list[Span] = field(default_factory=list)
     patient_dosing_starts: list[datetime] = field(default_factory=list)
-    recovering: list[Span] = field(default_factory=list)
+    recovering: list[tuple[int, int]] = field(default_factory=list)  # epoch seconds
     absences: dict[int, list[tuple[str, datetime, datetime]]] = field(
         default_factory=lambda: defaultdict(list)
     )
@@ -655,7 +655,7 @@ def _board_rows(
             else:
                 found.staff_spans[second].append((start, end))
         elif part == _RECOVERY_HOLD:
-            found.recovering.append(Span.from_epoch(start, end))
+            found.recovering.append((start, end))
         elif part == _PATIENT_APPOINTMENT:
             start_at = raw_datetime(start_at)
             found.patient_spans.append(Span(start_at, raw_datetime(end_at)))
@@ -728,7 +728,7 @@ def board_fetch(
     )
     capacity = ClinicCapacity(
         recovering_per_monitor=clinic.recovering_per_monitor,
-        recovering=SpanCounts(rows.recovering),
+        recovering=SpanCounts.from_epoch(rows.recovering),
         monitors=SpanCounts(_working_spans(capacity_staff.monitors, calendar, window)),
         prescribers=SpanCounts(_working_spans(capacity_staff.prescribers, calendar, window)),
     )
