@@ -26,7 +26,10 @@ from django.utils.dateparse import parse_datetime
 from backend.common.permissions import view_roles
 from backend.common.scoping import access_of, clinic_id_of
 from backend.scheduling.booking.fetch import clinic_config
-from backend.scheduling.booking.serializers import AvailabilityQuerySerializer
+from backend.scheduling.booking.serializers import (
+    AppointmentCreateSerializer,
+    AvailabilityQuerySerializer,
+)
 from backend.scheduling.resources.models import (
     Clinic,
     Patient,
@@ -36,12 +39,13 @@ from backend.scheduling.resources.models import (
     Staff,
 )
 
-# The serializer's field limits (AppointmentCreateSerializer, EscortSerializer).
-NOTES_MAX = 2000
-VIDEO_LINK_MAX = 500
-OVERRIDE_MAX = 500
-ESCORT_NAME_MAX = 160
-ESCORT_PHONE_MAX = 40
+# The serializers' own limits, read from their fields so that the two never drift apart.
+_BODY = AppointmentCreateSerializer().fields
+NOTES_MAX = _BODY["notes"].max_length
+VIDEO_LINK_MAX = _BODY["video_link"].max_length
+OVERRIDE_MAX = _BODY["authorization_override"].max_length
+ESCORT_NAME_MAX = _BODY["escort"].fields["name"].max_length
+ESCORT_PHONE_MAX = _BODY["escort"].fields["phone"].max_length
 # Ids beyond a database integer go to the serializer, which refuses them in its own words.
 ID_MAX = 2**31 - 1
 
@@ -206,8 +210,8 @@ def booking_input_of(data: dict) -> BookingInput:
 
 # --- availability ---------------------------------------------------------------------------
 
-# The serializer's limits (AvailabilityQuerySerializer).
-STEP_DEFAULT, STEP_MIN, STEP_MAX = 15, 5, 240
+_STEP = AvailabilityQuerySerializer().fields["step"]
+STEP_DEFAULT, STEP_MIN, STEP_MAX = _STEP.default, _STEP.min_value, _STEP.max_value
 MAX_SEARCH_DAYS = AvailabilityQuerySerializer.MAX_DAYS
 _QUERY_KEYS = (
     "session_type",
