@@ -32,7 +32,6 @@ from backend.scheduling.resources.intervals import (
 )
 
 DEFAULT_STEP = timedelta(minutes=15)
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -566,15 +565,17 @@ def _slots_iter(
             if not rota:
                 continue
         for window in calendar.hours.windows_on(today, tz):
-            first = window.start
+            # The grid starts at the opening, on a whole second (hours are whole minutes).
+            first_second = epoch_ceil(window.start)
+            first = datetime.fromtimestamp(first_second, UTC)
             # Jump straight to the first grid start that is neither past nor before `after`.
             k = 0
             if now > first:
                 k = -((first - now) // step)
             if after is not None and after >= first:
                 k = max(k, (after - first) // step + 1)
-            start = _seconds(first - EPOCH) + k * step_seconds
-            last = _seconds(window.end - EPOCH) - total
+            start = first_second + k * step_seconds
+            last = epoch_floor(window.end) - total
             while start <= last:
                 candidate, start = start, start + step_seconds
                 if bounded:
