@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from backend.scheduling.booking.capacity import (
     ClinicCapacity,
-    monitoring_short_epoch,
+    monitoring_short_blocks,
     monitoring_shortfall_between,
     prescriber_gap,
-    prescriber_gap_epoch,
+    prescriber_gap_blocks,
 )
 from backend.scheduling.resources.calendar import ClinicCalendar, WeeklyHours
 from backend.scheduling.resources.intervals import (
@@ -551,7 +551,11 @@ def _slots_iter(
             capacity.prescribers.epoch_steps(),
         )
         if None not in steps:
-            epoch_capacity = (*steps, capacity.recovering_per_monitor)
+            recovering, monitors, prescribers = steps
+            epoch_capacity = (
+                monitoring_short_blocks(recovering, monitors, capacity.recovering_per_monitor),
+                prescriber_gap_blocks(prescribers),
+            )
 
     day = date_from
     while day <= date_to:
@@ -604,13 +608,11 @@ def _slots_iter(
                     if recovery_seat is None:
                         continue
                 if epoch_capacity is not None:
-                    recovering, monitors, prescribers, ratio = epoch_capacity
-                    if recovery_end > end and monitoring_short_epoch(
-                        recovering, monitors, ratio, end, recovery_end
-                    ):
+                    short, no_prescriber = epoch_capacity
+                    if recovery_end > end and not short.is_free_between(end, recovery_end):
                         continue
-                    if spec.needs_prescriber and prescriber_gap_epoch(
-                        prescribers, candidate, recovery_end
+                    if spec.needs_prescriber and not no_prescriber.is_free_between(
+                        candidate, recovery_end
                     ):
                         continue
                 start_at = datetime.fromtimestamp(candidate, UTC)

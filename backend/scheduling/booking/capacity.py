@@ -20,7 +20,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from backend.scheduling.resources.intervals import Span
+from backend.scheduling.resources.intervals import EpochBlocks, Span
 
 # Queries of one unchanged state after which the whole step function is built once.
 CACHE_AFTER_USES = 8
@@ -168,46 +168,55 @@ class EpochSteps:
         self.counts = counts
 
 
-_NEVER = float("inf")
+# Bounds for "before the first change" and "after the last" in whole epoch seconds.
+_EARLIEST, _LATEST = -(2**62), 2**62
 
 
-def monitoring_short_epoch(
-    recovering: EpochSteps, monitors: EpochSteps, ratio: int, start: int, end: int
-) -> bool:
-    """``monitoring_shortfall_between(...) is not None`` over whole epoch seconds: whether
-    one more patient recovering over [start, end) would break the ratio at some instant."""
-    r_times, r_counts = recovering.times, recovering.counts
-    m_times, m_counts = monitors.times, monitors.counts
-    i, j = bisect_right(r_times, start), bisect_right(m_times, start)
-    now_recovering = r_counts[i - 1] if i else 0
-    now_monitors = m_counts[j - 1] if j else 0
-    while True:
-        if now_recovering + 1 > now_monitors * ratio:
-            return True
-        next_r = r_times[i] if i < len(r_times) else _NEVER
-        next_m = m_times[j] if j < len(m_times) else _NEVER
-        instant = min(next_r, next_m)
-        if instant >= end:
-            return False
-        if next_r == instant:
-            now_recovering = r_counts[i]
+def _bad_blocks(changes: list[tuple[int, bool]], bad_at_first: bool) -> EpochBlocks:
+    """The instants where a rule fails, as blocks, from (instant, fails from here on)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    since = _EARLIEST if bad_at_first else None
+    for instant, bad in changes:
+        if bad and since is None:
+            since = instant
+        elif not bad and since is not None:
+            if since < instant:
+                starts.append(since)
+                ends.append(instant)
+            since = None
+    if since is not None:
+        starts.append(since)
+        ends.append(_LATEST)
+    return EpochBlocks(starts, ends)
+
+
+def monitoring_short_blocks(
+    recovering: EpochSteps, monitors: EpochSteps, ratio: int
+) -> EpochBlocks:
+    """Where one more recovering patient would break the ratio, as blocks of whole epoch
+    seconds: ``monitoring_shortfall_between`` for a recovery span is "the span meets a
+    block", one bisect instead of a walk over the steps it covers."""
+    instants = sorted(set(recovering.times) | set(monitors.times))
+    changes, i, j = [], 0, 0
+    now_recovering = now_monitors = 0
+    for instant in instants:
+        while i < len(recovering.times) and recovering.times[i] <= instant:
+            now_recovering = recovering.counts[i]
             i += 1
-        if next_m == instant:
-            now_monitors = m_counts[j]
+        while j < len(monitors.times) and monitors.times[j] <= instant:
+            now_monitors = monitors.counts[j]
             j += 1
+        changes.append((instant, now_recovering + 1 > now_monitors * ratio))
+    # Before any change nobody recovers and no monitor works: one patient is one too many.
+    return _bad_blocks(changes, bad_at_first=True)
 
 
-def prescriber_gap_epoch(prescribers: EpochSteps, start: int, end: int) -> bool:
-    """``prescriber_gap(...) is not None`` over whole epoch seconds."""
-    times, counts = prescribers.times, prescribers.counts
-    i = bisect_right(times, start)
-    if (counts[i - 1] if i else 0) == 0:
-        return True
-    while i < len(times) and times[i] < end:
-        if counts[i] == 0:
-            return True
-        i += 1
-    return False
+def prescriber_gap_blocks(prescribers: EpochSteps) -> EpochBlocks:
+    """Where no prescriber works, as blocks of whole epoch seconds (``prescriber_gap`` for
+    a span is "the span meets a block")."""
+    changes = list(zip(prescribers.times, (c == 0 for c in prescribers.counts), strict=True))
+    return _bad_blocks(changes, bad_at_first=True)
 
 
 def _profile(spans: list[Span], start: datetime, end: datetime) -> list[tuple[datetime, int]]:

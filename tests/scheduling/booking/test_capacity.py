@@ -26,11 +26,11 @@ from backend.scheduling.booking.capacity import (
     CACHE_AFTER_USES,
     ClinicCapacity,
     SpanCounts,
-    monitoring_short_epoch,
+    monitoring_short_blocks,
     monitoring_shortfall,
     peak_load,
     prescriber_gap,
-    prescriber_gap_epoch,
+    prescriber_gap_blocks,
     ratio_exceeded_at,
 )
 from backend.scheduling.resources.calendar import ClinicCalendar, WeeklyHours
@@ -136,29 +136,17 @@ def test_the_epoch_second_rules_answer_as_the_rules(
     state = capacity(ratio, recovering, monitors, prescribers)
     start, end = int(query.start.timestamp()), int(query.end.timestamp())
 
-    short = monitoring_short_epoch(
-        state.recovering.epoch_steps(), state.monitors.epoch_steps(), ratio, start, end
+    short_blocks = monitoring_short_blocks(
+        state.recovering.epoch_steps(), state.monitors.epoch_steps(), ratio
     )
-    gap = prescriber_gap_epoch(state.prescribers.epoch_steps(), start, end)
+    gap_blocks = prescriber_gap_blocks(state.prescribers.epoch_steps())
 
-    assert short == (monitoring_shortfall(state, query) is not None)
-    assert gap == (prescriber_gap(state, query.start, query.end) is not None)
-
-
-@PROPERTY
-@given(
-    spans=spans_strategy,
-    query=st.builds(minute_span, st.integers(0, 700), st.integers(1, 300)),
-)
-def test_span_counts_read_as_epoch_seconds_count_as_ones_built_from_spans(spans, query):
-    pairs = [(int(s.start.timestamp()), int(s.end.timestamp())) for s in spans]
-
-    read, built = SpanCounts.from_epoch(pairs), SpanCounts(spans)
-
-    assert read.epoch_steps().times == built.epoch_steps().times
-    assert read.epoch_steps().counts == built.epoch_steps().counts
-    assert read.profile(query.start, query.end) == built.profile(query.start, query.end)
-    assert list(read) == list(built)
+    assert (not short_blocks.is_free_between(start, end)) == (
+        monitoring_shortfall(state, query) is not None
+    )
+    assert (not gap_blocks.is_free_between(start, end)) == (
+        prescriber_gap(state, query.start, query.end) is not None
+    )
 
 
 def test_epoch_steps_are_refused_for_a_span_off_the_whole_second():
