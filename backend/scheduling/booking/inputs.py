@@ -287,13 +287,20 @@ def availability_input_parse(query: Any, *, request, view) -> AvailabilityInput 
             if not STEP_MIN <= step <= STEP_MAX:
                 raise _Refer
 
-        def reference(key: str, queryset: QuerySet) -> Any:
+        def reference(key: str, queryset: QuerySet, known=None) -> Any:
             if key not in given:
                 return None
-            return _scoped(queryset, _query_id(given[key]), **scope)
+            return _scoped(queryset, _query_id(given[key]), known=known, **scope)
 
+        # The patient with its clinic (the search reads the clinic row anyway); the session
+        # type then from that clinic's cached setup, if it is the clinic's own or built-in.
+        patient = reference("patient", Patient.objects.select_related("clinic"))
+        known = clinic_config(patient.clinic).session_types if patient is not None else None
         session_type = _scoped(
-            SessionType.objects.all(), _query_id(given.get("session_type", "")), **scope
+            SessionType.objects.all(),
+            _query_id(given.get("session_type", "")),
+            known=known,
+            **scope,
         )
         return AvailabilityInput(
             session_type=session_type,
@@ -301,8 +308,7 @@ def availability_input_parse(query: Any, *, request, view) -> AvailabilityInput 
             date_to=date_to,
             clinic=reference("clinic", Clinic.objects.all()),
             staff=reference("staff", Staff.objects.all()),
-            # With its clinic: the search reads the clinic row anyway.
-            patient=reference("patient", Patient.objects.select_related("clinic")),
+            patient=patient,
             room=reference("room", Room.objects.all()),
             step=step,
         )
