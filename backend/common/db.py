@@ -171,6 +171,14 @@ _PROBES: dict[type, Callable[[int], Any]] = {
     datetime: lambda i: datetime(1901 + i, 2, 3, 4, 5, 6, tzinfo=UTC),
 }
 
+
+def _list_probes(i: int, length: int) -> list[int]:
+    """Stand-ins for the ``length`` ids of list parameter ``i`` (apart from every other)."""
+    return [-8_800_001 - i * 100_000 - j for j in range(length)]
+
+
+# Where each SQL parameter comes from: (False, a constant), (True, a name), or
+# (True, (a name, an index into that list)).
 _Slots = tuple[tuple[bool, Any], ...]
 
 
@@ -178,43 +186,69 @@ class PreparedQuery:
     """A query built by the ORM and compiled once per process, then run with new values.
 
     Why: the queries a calendar poll runs (a feed's token lookup and ETag aggregate) cost
-    less to run than to compile, and a feed's 304 has a 3 ms budget.
+    less to run than to compile, and a feed's 304 has a 3 ms budget; a booking's and a
+    search's board query is built from four querysets and cost more to build than to run.
 
     ``build`` makes the queryset (a ``values_list``) from named values; ``params`` names
-    each value's type (``int``, ``str`` or ``datetime``). On first use per database
-    vendor the queryset is built with stand-in values of those types, compiled, and the
-    position of each stand-in among the SQL parameters remembered; ``rows`` then puts the
-    real values in those positions and goes straight to the cursor. Compiling refuses a
-    query in which a stand-in does not appear unchanged (a lookup that transforms its
-    value, such as ``__date``), since that query could not be reused safely.
+    each value's type (``int``, ``str``, ``datetime``, or ``list`` for a list of ids). On
+    first use per database vendor (and per length of each list, since ``__in`` writes one
+    placeholder per id) the queryset is built with stand-in values of those types,
+    compiled, and the position of each stand-in among the SQL parameters remembered;
+    ``rows`` then puts the real values in those positions and goes straight to the cursor.
+    ``build`` may leave out a part for an empty list (a list's length is all it may
+    branch on). Compiling refuses a query in which a stand-in does not appear unchanged (a
+    lookup that transforms its value, such as ``__date``), since that query could not be
+    reused safely.
 
     Rows come back as the driver returns them (see ``raw_datetime``).
     """
 
     def __init__(self, build: Callable[..., QuerySet], **params: type) -> None:
-        unknown = {name: kind for name, kind in params.items() if kind not in _PROBES}
+        unknown = {
+            name: kind for name, kind in params.items() if kind not in _PROBES and kind is not list
+        }
         if unknown:
             raise TypeError(f"cannot prepare parameters of types {unknown}")
         self._build = build
-        self._probes = {name: _PROBES[kind](i) for i, (name, kind) in enumerate(params.items())}
-        self._compiled: dict[str, tuple[str, _Slots]] = {}
+        self._params = params
+        self._compiled: dict[tuple, tuple[str, _Slots]] = {}
 
-    def _compile(self) -> tuple[str, _Slots]:
-        compiled = self._compiled.get(connection.vendor)
+    def _probes(self, shape: tuple[int, ...]) -> dict[str, Any]:
+        lengths = iter(shape)
+        return {
+            name: _list_probes(i, next(lengths)) if kind is list else _PROBES[kind](i)
+            for i, (name, kind) in enumerate(self._params.items())
+        }
+
+    def _compile(self, shape: tuple[int, ...]) -> tuple[str, _Slots]:
+        key = (connection.vendor, shape)
+        compiled = self._compiled.get(key)
         if compiled is None:
-            sql, params = self._build(**self._probes).query.sql_with_params()
-            names = {_db_param(value): name for name, value in self._probes.items()}
+            probes = self._probes(shape)
+            sql, params = self._build(**probes).query.sql_with_params()
+            names: dict[Any, Any] = {}
+            for name, value in probes.items():
+                if isinstance(value, list):
+                    names.update({_db_param(v): (name, j) for j, v in enumerate(value)})
+                else:
+                    names[_db_param(value)] = name
             slots = tuple((p in names, names.get(p, p)) for p in params)
-            missing = set(self._probes) - {name for named, name in slots if named}
+            missing = set(names.values()) - {where for named, where in slots if named}
             if missing:
-                raise RuntimeError(f"cannot prepare a query that transforms {sorted(missing)}")
-            compiled = self._compiled[connection.vendor] = (sql, slots)
+                raise RuntimeError(
+                    f"cannot prepare a query that transforms {sorted(map(str, missing))}"
+                )
+            compiled = self._compiled[key] = (sql, slots)
         return compiled
 
     def rows(self, **values: Any) -> list[tuple]:
         """The query's rows for these values (one query)."""
-        sql, slots = self._compile()
-        params = [_db_param(values[v]) if named else v for named, v in slots]
+        shape = tuple(len(values[n]) for n, kind in self._params.items() if kind is list)
+        sql, slots = self._compile(shape)
+        params = [
+            (_db_param(values[v]) if type(v) is str else values[v[0]][v[1]]) if named else v
+            for named, v in slots
+        ]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
@@ -223,23 +257,44 @@ class PreparedQuery:
 # --- row locks ----------------------------------------------------------------------------
 
 
-def row_locks_take(querysets: list[QuerySet]) -> None:
-    """Take the row locks of several ``select_for_update()`` querysets in one statement.
+_LOCK_SQL: dict[tuple, str] = {}
 
-    Each queryset (built by the ORM, ids ordered) becomes a scalar subquery of one SELECT;
-    PostgreSQL evaluates them left to right, so the locks are taken in the order given,
-    as the separate statements would take them, in one round trip instead of one per table.
-    Runs inside the caller's transaction. Databases without row locks: nothing to do.
+
+def _locking(model, ids: list[int]) -> QuerySet:
+    return model.objects.select_for_update().filter(id__in=ids).order_by("id").values_list("id")
+
+
+def row_locks_take(targets: list[tuple[Any, list[int]]]) -> None:
+    """Lock the rows of several tables by id in one statement: ``(model, ids)`` pairs,
+    each table's rows in ascending id order, the tables in the order given.
+
+    Each table's ``select_for_update()`` queryset (built by the ORM) becomes a scalar
+    subquery of one SELECT; PostgreSQL evaluates them left to right, so the locks are
+    taken in the order given, as separate statements would take them, in one round trip
+    instead of one per table. The statement is built and compiled once per process for
+    each set of tables and numbers of ids (a booking locks the same shape every time),
+    then run with the ids. Runs inside the caller's transaction. Databases without row
+    locks: nothing to do.
     """
-    if not querysets or not connection.features.has_select_for_update:
+    if not connection.features.has_select_for_update:
         return
-    parts, params = [], []
-    for index, queryset in enumerate(querysets):
-        sql, more = queryset.query.sql_with_params()
-        parts.append(f"(SELECT count(*) FROM ({sql}) AS locked_{index})")
-        params += more
+    targets = [(model, sorted(set(ids))) for model, ids in targets if ids]
+    if not targets:
+        return
+    key = (connection.vendor, tuple((model._meta.label, len(ids)) for model, ids in targets))
+    sql = _LOCK_SQL.get(key)
+    if sql is None:
+        probes = [_list_probes(i, len(ids)) for i, (_, ids) in enumerate(targets)]
+        parts, params = [], []
+        for index, ((model, _), ids) in enumerate(zip(targets, probes, strict=True)):
+            part, more = _locking(model, ids).query.sql_with_params()
+            parts.append(f"(SELECT count(*) FROM ({part}) AS locked_{index})")
+            params += more
+        if list(params) != [probe for ids in probes for probe in ids]:
+            raise RuntimeError("cannot prepare a lock whose parameters are not its ids")
+        sql = _LOCK_SQL[key] = "SELECT " + ", ".join(parts)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
+        cursor.execute(sql, [i for _, ids in targets for i in ids])
         cursor.fetchall()
 
 

@@ -18,9 +18,10 @@ from backend.common.db import (
     deadlock_detected,
     raw_datetime,
     raw_rows_fetch,
+    row_locks_take,
 )
 from backend.scheduling.booking.models import Appointment, Hold, HoldKind
-from backend.scheduling.resources.models import Seat
+from backend.scheduling.resources.models import Patient, Seat
 from tests.factories import AppointmentFactory, ClinicFactory, HoldFactory, SeatFactory
 
 pytestmark = pytest.mark.django_db
@@ -158,6 +159,33 @@ def test_prepared_query_builds_once_and_runs_one_query_per_call(django_assert_nu
     assert len(built) == 1
 
 
+def _seats_in(rooms, since):
+    found = Seat.objects.filter(room__clinic__created_at__gte=since).order_by("id")
+    if rooms:  # a part left out for an empty list
+        found = found.filter(room_id__in=rooms)
+    return found.values_list("id", "room_id")
+
+
+def test_prepared_query_takes_lists_of_ids_compiling_once_per_length(django_assert_num_queries):
+    seats = [SeatFactory() for _ in range(3)]
+    compiled_for = []
+
+    def build(rooms, since):
+        compiled_for.append(len(rooms))
+        return _seats_in(rooms, since)
+
+    prepared = PreparedQuery(build, rooms=list, since=datetime)
+    since = datetime(2000, 1, 1, tzinfo=UTC)
+    runs = [[seats[0].room_id], [seats[2].room_id, seats[1].room_id], [seats[1].room_id], []]
+
+    for rooms in runs:
+        with django_assert_num_queries(1):
+            rows = prepared.rows(rooms=rooms, since=since)
+
+        assert rows == list(_seats_in(rooms, since))
+    assert compiled_for == [1, 2, 0]
+
+
 def test_prepared_query_refuses_a_lookup_that_transforms_its_value():
     prepared = PreparedQuery(
         lambda day: Appointment.objects.filter(start__date=day).values_list("id"), day=datetime
@@ -244,3 +272,45 @@ def test_deadlock_detected_recognises_a_real_deadlock_and_only_for_its_victim():
     assert len(refused) == len(finished) == 1
     assert deadlock_detected(refused[0])
     assert constraint_violated(refused[0]) is None
+
+
+# --- row locks ----------------------------------------------------------------------------
+
+
+def test_row_locks_take_runs_one_statement_compiled_once_per_shape(django_assert_num_queries):
+    seats = [SeatFactory(), SeatFactory(), SeatFactory()]
+    locks = 1 if connection.features.has_select_for_update else 0
+
+    for ids in ([seats[0].id, seats[1].id], [seats[2].id, seats[0].id], [seats[1].id]):
+        with transaction.atomic(), django_assert_num_queries(locks):
+            row_locks_take([(Seat, ids), (Patient, [])])
+
+
+@pytest.mark.postgres
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_row_locks_take_holds_the_rows_until_the_transaction_ends():
+    held, free = SeatFactory(), SeatFactory()
+    taken = threading.Event()
+    release = threading.Event()
+
+    def holder() -> None:
+        try:
+            with transaction.atomic():
+                row_locks_take([(Seat, [held.id])])
+                taken.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert taken.wait(timeout=30)
+        with transaction.atomic():
+            list(Seat.objects.select_for_update(nowait=True).filter(pk=free.pk))
+            with pytest.raises(OperationalError):
+                list(Seat.objects.select_for_update(nowait=True).filter(pk=held.pk))
+    finally:
+        release.set()
+        thread.join(timeout=60)

@@ -8,18 +8,28 @@ and staff member for a given start.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from backend.scheduling.booking.capacity import (
     ClinicCapacity,
+    monitoring_short_blocks,
     monitoring_shortfall_between,
     prescriber_gap,
+    prescriber_gap_blocks,
 )
 from backend.scheduling.resources.calendar import ClinicCalendar, WeeklyHours
-from backend.scheduling.resources.intervals import Span, Timeline, aware_to_utc
+from backend.scheduling.resources.intervals import (
+    EpochBlocks,
+    EpochSpan,
+    Span,
+    Timeline,
+    aware_to_utc,
+    epoch_ceil,
+    epoch_floor,
+)
 
 DEFAULT_STEP = timedelta(minutes=15)
 
@@ -144,18 +154,22 @@ def _clock_range(start: datetime, end: datetime, zone: ZoneInfo) -> str:
     return f"{_clock(start, zone)}-{_clock(end, zone)}"
 
 
-def _window_holding(windows: Sequence[Span], start: datetime, end: datetime) -> Span | None:
+def _window_holding(
+    windows: Sequence[Span | EpochSpan], start: datetime | int, end: datetime | int
+) -> Span | EpochSpan | None:
     for window in windows:
         if window.start <= start and end <= window.end:
             return window
     return None
 
 
+# The pickers take datetimes with timelines (a booking's check) or whole epoch seconds with
+# ``EpochBlocks`` (search's loop): one rule, one order, in either unit.
 def _seat_pick(
     seats: Sequence[SeatRef],
-    busy: dict[int, Timeline],
-    start: datetime,
-    end: datetime,
+    busy: Mapping[int, Timeline | EpochBlocks],
+    start: datetime | int,
+    end: datetime | int,
     seat_id: int | None = None,
 ) -> SeatRef | None:
     for seat in seats:
@@ -173,10 +187,10 @@ def _staff_ordered(staff: Sequence[StaffRef], preferred_staff_id: int | None) ->
 
 
 def _staff_pick(
-    rota: Iterable[tuple[StaffRef, Sequence[Span]]],
-    busy: dict[int, Timeline],
-    start: datetime,
-    end: datetime,
+    rota: Iterable[tuple[StaffRef, Sequence[Span | EpochSpan]]],
+    busy: Mapping[int, Timeline | EpochBlocks],
+    start: datetime | int,
+    end: datetime | int,
 ) -> StaffRef | None:
     for member, windows in rota:
         if _window_holding(windows, start, end) is None:
@@ -475,6 +489,22 @@ def _staff_clash(
     )
 
 
+def _seconds(delta: timedelta) -> int:
+    seconds = delta // timedelta(seconds=1)
+    if timedelta(seconds=seconds) != delta:
+        raise ValueError(f"durations are whole seconds, got {delta}")
+    return seconds
+
+
+def _epoch_busy(busy: dict[int, Timeline], ids: Iterable[int]) -> dict[int, EpochBlocks]:
+    return {i: busy[i].epoch for i in ids if i in busy}
+
+
+def _epoch_windows(windows: Iterable[Span]) -> list[EpochSpan]:
+    # Narrowed to whole seconds: a whole-second span fits inside exactly when it did.
+    return [EpochSpan(epoch_ceil(w.start), epoch_floor(w.end)) for w in windows]
+
+
 def _slots_iter(
     board: Board,
     spec: SessionSpec,
@@ -488,48 +518,72 @@ def _slots_iter(
     latest: time | None,
     after: datetime | None = None,
 ) -> Iterator[Placement]:
+    """The starts that pass, in order. Candidates are tested in whole epoch seconds with
+    the same pickers as ``placement_check`` (``EpochBlocks`` answer as the timelines do
+    for whole seconds); only a start that passes becomes datetimes."""
     if step <= timedelta(0):
         raise ValueError(f"step must be positive, got {step}")
     now = aware_to_utc(now, "now")
     calendar = board.calendar
     zone, tz = calendar.zone, calendar.tz
-    in_room, total = spec.in_room, spec.total
+    in_room, total = _seconds(spec.in_room), _seconds(spec.total)
+    step_seconds = _seconds(step)
     seat_for = total if spec.recovery_same_seat else in_room
     separate_recovery = spec.recovery > timedelta(0) and not spec.recovery_same_seat
     dosing = spec.is_dosing
     telehealth = spec.telehealth
     ordered_staff = _staff_ordered(board.staff, preferred_staff_id) if spec.needs_staff else []
     session_seats, recovery_seats = board.session_seats, board.recovery_seats
-    seat_busy, staff_busy, patient = board.seat_busy, board.staff_busy, board.patient_busy
+    seat_busy = _epoch_busy(board.seat_busy, (s.seat_id for s in session_seats + recovery_seats))
+    staff_busy = _epoch_busy(board.staff_busy, (m.staff_id for m in ordered_staff))
+    patient = board.patient_busy.epoch
     bounded = earliest is not None or latest is not None
     checks_capacity = board.capacity is not None and (
         spec.recovery > timedelta(0) or spec.needs_prescriber
     )
+    # The capacity rules over whole seconds too, when every span counted is in them.
+    epoch_capacity = None
+    if checks_capacity:
+        capacity = board.capacity
+        steps = (
+            capacity.recovering.epoch_steps(),
+            capacity.monitors.epoch_steps(),
+            capacity.prescribers.epoch_steps(),
+        )
+        if None not in steps:
+            recovering, monitors, prescribers = steps
+            epoch_capacity = (
+                monitoring_short_blocks(recovering, monitors, capacity.recovering_per_monitor),
+                prescriber_gap_blocks(prescribers),
+            )
 
     day = date_from
     while day <= date_to:
         today, day = day, day + timedelta(days=1)
         if (dosing and today in board.patient_dosing_days) or calendar.is_closed(today):
             continue
-        rota: list[tuple[StaffRef, list[Span]]] = []
+        rota: list[tuple[StaffRef, list[EpochSpan]]] = []
         if spec.needs_staff:
-            rota = [(m, m.hours.windows_on(today, tz)) for m in ordered_staff]
+            rota = [(m, _epoch_windows(m.hours.windows_on(today, tz))) for m in ordered_staff]
             rota = [(m, windows) for m, windows in rota if windows]
             if not rota:
                 continue
         for window in calendar.hours.windows_on(today, tz):
-            first, last = window.start, window.end - total
+            # The grid starts at the opening, on a whole second (hours are whole minutes).
+            first_second = epoch_ceil(window.start)
+            first = datetime.fromtimestamp(first_second, UTC)
             # Jump straight to the first grid start that is neither past nor before `after`.
             k = 0
             if now > first:
                 k = -((first - now) // step)
             if after is not None and after >= first:
                 k = max(k, (after - first) // step + 1)
-            start = first + k * step
+            start = first_second + k * step_seconds
+            last = epoch_floor(window.end) - total
             while start <= last:
-                candidate, start = start, start + step
+                candidate, start = start, start + step_seconds
                 if bounded:
-                    local = candidate.astimezone(zone).time()
+                    local = datetime.fromtimestamp(candidate, zone).time()
                     if (earliest is not None and local < earliest) or (
                         latest is not None and local > latest
                     ):
@@ -553,12 +607,27 @@ def _slots_iter(
                     recovery_seat = _seat_pick(recovery_seats, seat_busy, end, recovery_end)
                     if recovery_seat is None:
                         continue
-                if checks_capacity and _capacity_kinds(board, spec, candidate, end, recovery_end):
+                if epoch_capacity is not None:
+                    short, no_prescriber = epoch_capacity
+                    if recovery_end > end and not short.is_free_between(end, recovery_end):
+                        continue
+                    if spec.needs_prescriber and not no_prescriber.is_free_between(
+                        candidate, recovery_end
+                    ):
+                        continue
+                start_at = datetime.fromtimestamp(candidate, UTC)
+                end_at = datetime.fromtimestamp(end, UTC)
+                recovery_end_at = datetime.fromtimestamp(recovery_end, UTC)
+                if (
+                    checks_capacity
+                    and epoch_capacity is None
+                    and _capacity_kinds(board, spec, start_at, end_at, recovery_end_at)
+                ):
                     continue
                 yield Placement(
-                    start=candidate,
-                    end=end,
-                    recovery_end=recovery_end,
+                    start=start_at,
+                    end=end_at,
+                    recovery_end=recovery_end_at,
                     seat=seat,
                     recovery_seat=recovery_seat,
                     staff=staff,

@@ -20,7 +20,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from backend.scheduling.resources.intervals import Span
+from backend.scheduling.resources.intervals import EpochBlocks, Span
 
 # Queries of one unchanged state after which the whole step function is built once.
 CACHE_AFTER_USES = 8
@@ -34,10 +34,24 @@ class SpanCounts:
     the k spans that actually overlap the window.
     """
 
-    __slots__ = ("_counts", "_longest", "_spans", "_starts", "_times", "_uses")
+    __slots__ = (
+        "_counts",
+        "_epoch_pairs",
+        "_epoch_steps",
+        "_longest",
+        "_spans",
+        "_starts",
+        "_times",
+        "_uses",
+    )
 
     def __init__(self, spans=()) -> None:
-        self._spans: list[Span] = sorted(spans)
+        self._epoch_pairs: list[tuple[int, int]] | None = None
+        self._epoch_steps: EpochSteps | None = None
+        self._init_spans(sorted(spans))
+
+    def _init_spans(self, spans: list[Span]) -> None:
+        self._spans: list[Span] = spans
         self._starts: list[datetime] = [s.start for s in self._spans]
         self._longest = max((s.end - s.start for s in self._spans), default=timedelta(0))
         # The whole step function, built on first use and dropped by add/remove: search
@@ -46,13 +60,34 @@ class SpanCounts:
         self._counts: list[int] = []
         self._uses = 0
 
+    @classmethod
+    def from_epoch(cls, pairs) -> SpanCounts:
+        """Spans given as ``(start, end)`` whole epoch seconds (as holds are read); their
+        datetimes are built only when first asked for (search asks ``epoch_steps``)."""
+        counts = cls.__new__(cls)
+        counts._epoch_pairs = sorted(pairs)
+        counts._epoch_steps = None
+        counts._spans = None
+        return counts
+
+    def _materialize(self) -> None:
+        pairs, self._epoch_pairs = self._epoch_pairs, None
+        self._init_spans([Span.from_epoch(start, end) for start, end in pairs])
+
     def __len__(self) -> int:
+        if self._spans is None:
+            return len(self._epoch_pairs)
         return len(self._spans)
 
     def __iter__(self):
+        if self._spans is None:
+            self._materialize()
         return iter(list(self._spans))
 
     def add(self, span: Span) -> None:
+        if self._spans is None:
+            self._materialize()
+        self._epoch_steps = None
         at = bisect_right(self._spans, span)
         self._spans.insert(at, span)
         self._starts.insert(at, span.start)
@@ -61,6 +96,9 @@ class SpanCounts:
 
     def remove(self, span: Span) -> None:
         """Forget one occurrence of ``span``; ValueError if there is none."""
+        if self._spans is None:
+            self._materialize()
+        self._epoch_steps = None
         at = bisect_left(self._spans, span)
         if at == len(self._spans) or self._spans[at] != span:
             raise ValueError(f"{span!r} is not counted here")
@@ -68,13 +106,42 @@ class SpanCounts:
         del self._starts[at]
         self._times, self._uses = None, 0
 
+    def epoch_steps(self) -> EpochSteps | None:
+        """The count as a step function over whole epoch seconds, for search's loop; None
+        if a span does not start and end on a whole second (then only ``profile`` is
+        exact)."""
+        if self._epoch_steps is not None:
+            return self._epoch_steps
+        if self._spans is None:
+            pairs = self._epoch_pairs
+        else:
+            pairs = [(s.start.timestamp(), s.end.timestamp()) for s in self._spans]
+            if any(start != int(start) or end != int(end) for start, end in pairs):
+                return None
+        deltas: dict[int, int] = {}
+        for start, end in pairs:
+            start, end = int(start), int(end)
+            deltas[start] = deltas.get(start, 0) + 1
+            deltas[end] = deltas.get(end, 0) - 1
+        times, counts, count = [], [], 0
+        for instant in sorted(deltas):
+            count += deltas[instant]
+            times.append(instant)
+            counts.append(count)
+        self._epoch_steps = EpochSteps(times, counts)
+        return self._epoch_steps
+
     def overlapping(self, start: datetime, end: datetime) -> list[Span]:
+        if self._spans is None:
+            self._materialize()
         lo = bisect_left(self._starts, start - self._longest)
         hi = bisect_left(self._starts, end)
         return [s for s in self._spans[lo:hi] if s.end > start]
 
     def profile(self, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
         """The step function of the count over [start, end): (from this instant, count)."""
+        if self._spans is None:
+            self._materialize()
         if self._times is None:
             self._uses += 1
             if self._uses < CACHE_AFTER_USES or not self._spans:
@@ -88,6 +155,68 @@ class SpanCounts:
         j = bisect_left(times, end)
         first = counts[i - 1] if i else 0
         return [(start, first), *zip(times[i:j], counts[i:j], strict=True)]
+
+
+class EpochSteps:
+    """How many spans cover each instant, as ``times`` (whole epoch seconds, ascending) and
+    the count from each of them on; zero before the first."""
+
+    __slots__ = ("counts", "times")
+
+    def __init__(self, times: list[int], counts: list[int]) -> None:
+        self.times = times
+        self.counts = counts
+
+
+# Bounds for "before the first change" and "after the last" in whole epoch seconds.
+_EARLIEST, _LATEST = -(2**62), 2**62
+
+
+def _bad_blocks(changes: list[tuple[int, bool]], bad_at_first: bool) -> EpochBlocks:
+    """The instants where a rule fails, as blocks, from (instant, fails from here on)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    since = _EARLIEST if bad_at_first else None
+    for instant, bad in changes:
+        if bad and since is None:
+            since = instant
+        elif not bad and since is not None:
+            if since < instant:
+                starts.append(since)
+                ends.append(instant)
+            since = None
+    if since is not None:
+        starts.append(since)
+        ends.append(_LATEST)
+    return EpochBlocks(starts, ends)
+
+
+def monitoring_short_blocks(
+    recovering: EpochSteps, monitors: EpochSteps, ratio: int
+) -> EpochBlocks:
+    """Where one more recovering patient would break the ratio, as blocks of whole epoch
+    seconds: ``monitoring_shortfall_between`` for a recovery span is "the span meets a
+    block", one bisect instead of a walk over the steps it covers."""
+    instants = sorted(set(recovering.times) | set(monitors.times))
+    changes, i, j = [], 0, 0
+    now_recovering = now_monitors = 0
+    for instant in instants:
+        while i < len(recovering.times) and recovering.times[i] <= instant:
+            now_recovering = recovering.counts[i]
+            i += 1
+        while j < len(monitors.times) and monitors.times[j] <= instant:
+            now_monitors = monitors.counts[j]
+            j += 1
+        changes.append((instant, now_recovering + 1 > now_monitors * ratio))
+    # Before any change nobody recovers and no monitor works: one patient is one too many.
+    return _bad_blocks(changes, bad_at_first=True)
+
+
+def prescriber_gap_blocks(prescribers: EpochSteps) -> EpochBlocks:
+    """Where no prescriber works, as blocks of whole epoch seconds (``prescriber_gap`` for
+    a span is "the span meets a block")."""
+    changes = list(zip(prescribers.times, (c == 0 for c in prescribers.counts), strict=True))
+    return _bad_blocks(changes, bad_at_first=True)
 
 
 def _profile(spans: list[Span], start: datetime, end: datetime) -> list[tuple[datetime, int]]:

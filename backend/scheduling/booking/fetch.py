@@ -10,10 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Prefetch, Q
+from django.db.models import Case, DateTimeField, IntegerField, Prefetch, Q, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from backend.common.db import EpochSeconds, raw_rows_fetch
+from backend.common.db import EpochSeconds, PreparedQuery, raw_datetime, raw_rows_fetch
 from backend.scheduling.booking.availability import Board, SeatRef, SessionSpec, StaffRef
 from backend.scheduling.booking.capacity import ClinicCapacity, SpanCounts
 from backend.scheduling.booking.models import HOLDING_STATUSES, Appointment, Hold, HoldKind
@@ -66,6 +67,8 @@ class ClinicConfig:
     # from day to day and are read on every request (``staff_hours_with``).
     staff_refs: dict[int, StaffRef]
     type_rooms: dict[int, frozenset[int]]  # session type -> the rooms here it is limited to
+    # The clinic's own session types and the built-in ones, retired ones included.
+    session_types: dict[int, SessionType] = field(default_factory=dict)
 
 
 _CONFIGS: dict[int, ClinicConfig] = {}
@@ -82,7 +85,7 @@ config_cache_register(_configs_forget)
 
 
 def _config_load(clinic: Clinic) -> ClinicConfig:
-    """Read the clinic's setup (6 queries). The stamp is read first, in the same
+    """Read the clinic's setup (7 queries). The stamp is read first, in the same
     transaction: data read after it is at least as new as the stamp says."""
     version = Clinic.objects.filter(pk=clinic.pk).values_list("config_version", flat=True).first()
     hours = WeeklyHours(
@@ -127,6 +130,10 @@ def _config_load(clinic: Clinic) -> ClinicConfig:
             for s in staff
         },
         type_rooms={st_id: frozenset(rooms) for st_id, rooms in type_rooms.items()},
+        session_types={
+            st.id: st
+            for st in SessionType.objects.filter(Q(clinic=clinic) | Q(clinic__isnull=True))
+        },
     )
 
 
@@ -274,9 +281,15 @@ def resources_fetch(
     session_types: Iterable[SessionType],
     *,
     room_id: int | None = None,
+    absences: bool = True,
 ) -> dict[int, Resources]:
     """Candidate seats and staff for each session type, in preference order: from the
-    cached setup, plus the staff's absences (1 query, when staff are needed)."""
+    cached setup, plus the staff's absences (1 query, when staff are needed).
+
+    ``absences=False`` leaves the staff with their weekly hours only (no query), for a
+    caller that hands the resources to ``board_fetch``, which reads the absences with the
+    calendar.
+    """
     session_types = list(session_types)
     config = clinic_config(clinic)
     kinds = {st.room_kind for st in session_types}
@@ -287,7 +300,11 @@ def resources_fetch(
     # Monitors and prescribers come from the same cached setup and absence query: the
     # capacity rules need them.
     every_row = [s for s in config.staff if s.role in roles | MONITOR_ROLES | PRESCRIBER_ROLES]
-    staff_refs = staff_refs_with_absences(config, every_row)
+    staff_refs = (
+        staff_refs_with_absences(config, every_row)
+        if absences
+        else {s.id: config.staff_refs[s.id] for s in every_row}
+    )
     staff_rows = [s for s in every_row if s.role in roles]
     monitors = [staff_refs[s.id] for s in every_row if s.role in MONITOR_ROLES]
     prescribers = [staff_refs[s.id] for s in every_row if s.role in PRESCRIBER_ROLES]
@@ -491,6 +508,213 @@ def patients_busy_fetch(
     return {p: (Timeline(spans[p]), dosing_days[p]) for p in patient_ids}
 
 
+# The parts of the one query a board is read with (``_board_rows``): its first column.
+_SEAT_OR_STAFF_HOLD, _PATIENT_APPOINTMENT, _RECOVERY_HOLD, _STAFF_ABSENCE = 0, 1, 2, 3
+
+
+def _null(output_field) -> Cast:
+    # Typed: PostgreSQL resolves the column types of a UNION part by part.
+    return Cast(Value(None), output_field=output_field)
+
+
+@dataclass
+class _BoardRows:
+    seat_spans: dict[int, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
+    staff_spans: dict[int, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
+    patient_spans: list[Span] = field(default_factory=list)
+    patient_dosing_starts: list[datetime] = field(default_factory=list)
+    recovering: list[tuple[int, int]] = field(default_factory=list)  # epoch seconds
+    absences: dict[int, list[tuple[str, datetime, datetime]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+
+def _board_query(
+    *,
+    clinic: int,
+    seats: list[int],
+    staff: list[int],
+    absence_staff: list[int],
+    patients: list[int],
+    exclude: list[int],
+    since: datetime,
+    window_start: datetime,
+    window_end: datetime,
+    absences_since: datetime,
+):
+    """The UNION ALL of what ``busy_fetch``, ``patient_busy_fetch``, ``capacity_fetch`` and
+    ``staff_absences_fetch`` read, with the same filters.
+
+    Columns: part, two ids, start and end as epoch seconds (holds, exact whole seconds),
+    start and end as datetimes (appointments and absences, read as stored).
+    """
+    int_field, time_field = IntegerField(), DateTimeField()
+    recovering = (
+        Hold.objects.filter(
+            appointment__clinic=clinic,
+            appointment__status__in=HOLDING_STATUSES,
+            kind=HoldKind.RECOVERY,
+            active=True,
+            start__gte=since,
+            start__lt=window_end,
+            end__gt=window_start,
+        )
+        .exclude(appointment_id__in=exclude)
+        .order_by()
+        .values_list(
+            Value(_RECOVERY_HOLD),
+            _null(int_field),
+            _null(int_field),
+            EpochSeconds("start"),
+            EpochSeconds("end"),
+            _null(time_field),
+            _null(time_field),
+        )
+    )
+    parts = []
+    if seats or staff:
+        parts.append(
+            Hold.objects.filter(
+                Q(seat_id__in=seats) | Q(staff_id__in=staff),
+                active=True,
+                start__gte=since,
+                start__lt=window_end,
+                end__gt=window_start,
+            )
+            .exclude(appointment_id__in=exclude)
+            .order_by()
+            .values_list(
+                Value(_SEAT_OR_STAFF_HOLD),
+                "seat_id",
+                "staff_id",
+                EpochSeconds("start"),
+                EpochSeconds("end"),
+                _null(time_field),
+                _null(time_field),
+            )
+        )
+    if patients:
+        parts.append(
+            Appointment.objects.active()
+            .filter(
+                patient_id__in=patients,
+                start__gte=since,
+                start__lt=window_end,
+                recovery_end__gt=window_start,
+            )
+            .exclude(id__in=exclude)
+            .order_by()
+            .values_list(
+                Value(_PATIENT_APPOINTMENT),
+                Case(
+                    When(session_type__is_dosing=True, then=Value(1)),
+                    default=Value(0),
+                    output_field=int_field,
+                ),
+                _null(int_field),
+                _null(int_field),
+                _null(int_field),
+                "start",
+                "recovery_end",
+            )
+        )
+    if absence_staff:
+        parts.append(
+            StaffAbsence.objects.filter(staff_id__in=absence_staff, end__gt=absences_since)
+            .order_by()
+            .values_list(
+                Value(_STAFF_ABSENCE),
+                "staff_id",
+                Case(
+                    When(kind=AbsenceKind.EXTRA_SHIFT, then=Value(1)),
+                    default=Value(0),
+                    output_field=int_field,
+                ),
+                _null(int_field),
+                _null(int_field),
+                "start",
+                "end",
+            )
+        )
+    return recovering.union(*parts, all=True) if parts else recovering
+
+
+# Built and compiled once per process (and per number of seats, staff and exclusions).
+_BOARD_ROWS = PreparedQuery(
+    _board_query,
+    clinic=int,
+    seats=list,
+    staff=list,
+    absence_staff=list,
+    patients=list,
+    exclude=list,
+    since=datetime,
+    window_start=datetime,
+    window_end=datetime,
+    absences_since=datetime,
+)
+
+
+def _board_rows(
+    *,
+    clinic: Clinic,
+    seat_ids: list[int],
+    staff_ids: list[int],
+    absence_staff_ids: list[int],
+    patient: Patient | None,
+    window: Span,
+    exclude: list[int],
+) -> _BoardRows:
+    """Everything a board reads from the database, in one query (``_board_query``)."""
+    rows = _BOARD_ROWS.rows(
+        clinic=clinic.id,
+        seats=seat_ids,
+        staff=staff_ids,
+        absence_staff=absence_staff_ids,
+        patients=[patient.id] if patient is not None else [],
+        exclude=exclude,
+        since=window.start - MAX_HOLD_SPAN,
+        window_start=window.start,
+        window_end=window.end,
+        absences_since=timezone.now() - timedelta(days=1),
+    )
+    found = _BoardRows()
+    for part, first, second, start, end, start_at, end_at in rows:
+        if part == _SEAT_OR_STAFF_HOLD:
+            if first is not None:
+                found.seat_spans[first].append((start, end))
+            else:
+                found.staff_spans[second].append((start, end))
+        elif part == _RECOVERY_HOLD:
+            found.recovering.append((start, end))
+        elif part == _PATIENT_APPOINTMENT:
+            start_at = raw_datetime(start_at)
+            found.patient_spans.append(Span(start_at, raw_datetime(end_at)))
+            if first:
+                found.patient_dosing_starts.append(start_at)
+        else:
+            kind = AbsenceKind.EXTRA_SHIFT if second else AbsenceKind.ABSENCE
+            found.absences[first].append((kind, raw_datetime(start_at), raw_datetime(end_at)))
+    return found
+
+
+def _with_absences(
+    config: ClinicConfig, refs: list[StaffRef], absences: dict[int, list]
+) -> list[StaffRef]:
+    """The cached weekly-hours refs of these staff with their absences and extra shifts."""
+    result = []
+    for ref in refs:
+        cached = config.staff_refs[ref.staff_id]
+        if ref.staff_id in absences:
+            cached = StaffRef(
+                staff_id=cached.staff_id,
+                name=cached.name,
+                hours=staff_hours_with(cached.hours.windows, absences[ref.staff_id]),
+            )
+        result.append(cached)
+    return result
+
+
 def board_fetch(
     *,
     clinic: Clinic,
@@ -502,39 +726,58 @@ def board_fetch(
     exclude_appointment_ids: Iterable[int] = (),
     resources: Resources | None = None,
 ) -> Board:
-    """Everything the placement check needs for one session type over local dates."""
+    """Everything the placement check needs for one session type over local dates, in
+    one query: the seats' and staff's busy spans, the patient's appointments, the clinic's
+    recovering patients and the staff's absences and extra shifts.
+
+    The staff come with the absences read here, whether or not ``resources`` had them.
+    """
     calendar = calendar_of(clinic)
+    config = clinic_config(clinic)
     window = local_window(calendar, date_from, date_to)
     if resources is None:
-        resources = resources_fetch(clinic, [session_type], room_id=room_id)[session_type.id]
-    exclude = list(exclude_appointment_ids)
-    seat_busy, staff_busy = busy_fetch(
+        resources = resources_fetch(clinic, [session_type], room_id=room_id, absences=False)[
+            session_type.id
+        ]
+    every_staff = {s.staff_id for s in resources.staff + resources.monitors + resources.prescribers}
+    rows = _board_rows(
+        clinic=clinic,
         seat_ids=resources.seat_ids,
         staff_ids=resources.staff_ids,
+        absence_staff_ids=sorted(every_staff),
+        patient=patient,
         window=window,
-        exclude_appointment_ids=exclude,
+        exclude=list(exclude_appointment_ids),
     )
-    patient_busy, dosing_days = patient_busy_fetch(
-        patient, calendar, window, exclude_appointment_ids=exclude
+    staff = _with_absences(config, resources.staff, rows.absences)
+    capacity_staff = Resources(
+        [],
+        [],
+        [],
+        monitors=_with_absences(config, resources.monitors, rows.absences),
+        prescribers=_with_absences(config, resources.prescribers, rows.absences),
     )
-    capacity = capacity_fetch(
-        clinic=clinic,
-        calendar=calendar,
-        resources=resources,
-        window=window,
-        exclude_appointment_ids=exclude,
+    capacity = ClinicCapacity(
+        recovering_per_monitor=clinic.recovering_per_monitor,
+        recovering=SpanCounts.from_epoch(rows.recovering),
+        monitors=SpanCounts(_working_spans(capacity_staff.monitors, calendar, window)),
+        prescribers=SpanCounts(_working_spans(capacity_staff.prescribers, calendar, window)),
     )
     return Board(
         calendar=calendar,
         session_seats=resources.session_seats,
         recovery_seats=resources.recovery_seats,
-        staff=resources.staff,
-        seat_busy=seat_busy,
-        staff_busy=staff_busy,
-        patient_busy=patient_busy,
-        patient_dosing_days=dosing_days,
+        staff=staff,
+        seat_busy={k: Timeline.from_epoch(v) for k, v in rows.seat_spans.items()},
+        staff_busy={k: Timeline.from_epoch(v) for k, v in rows.staff_spans.items()},
+        patient_busy=Timeline(rows.patient_spans),
+        patient_dosing_days={calendar.local_date(t) for t in rows.patient_dosing_starts},
         capacity=capacity,
     )
+
+
+def _working_spans(members: list[StaffRef], calendar: ClinicCalendar, window: Span) -> list[Span]:
+    return [s for m in members for s in staff_working_spans(m, calendar, window)]
 
 
 def local_date_of(clinic: Clinic, instant: datetime) -> date:

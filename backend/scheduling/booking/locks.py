@@ -13,18 +13,9 @@ each pass the check and together break it).
 
 from collections.abc import Iterable
 
-from django.db import connection
-
 from backend.common.db import row_locks_take
 from backend.scheduling.booking.models import Appointment
 from backend.scheduling.resources.models import Clinic, Patient, Seat, Staff
-
-
-def _locking(model, ids: Iterable[int]):
-    ids = sorted(set(ids))
-    if not ids:
-        return None
-    return model.objects.select_for_update().filter(id__in=ids).order_by("id").values_list("id")
 
 
 def resources_lock(
@@ -34,16 +25,15 @@ def resources_lock(
     seat_ids: Iterable[int] = (),
     staff_ids: Iterable[int] = (),
 ) -> None:
-    """Lock the patients, seats and staff, in that order, in one statement."""
-    if not connection.features.has_select_for_update:
-        return
-    querysets = [
-        _locking(Clinic, clinic_ids),
-        _locking(Patient, patient_ids),
-        _locking(Seat, seat_ids),
-        _locking(Staff, staff_ids),
-    ]
-    row_locks_take([q for q in querysets if q is not None])
+    """Lock the clinics, patients, seats and staff, in that order, in one statement."""
+    row_locks_take(
+        [
+            (Clinic, list(clinic_ids)),
+            (Patient, list(patient_ids)),
+            (Seat, list(seat_ids)),
+            (Staff, list(staff_ids)),
+        ]
+    )
 
 
 def appointment_lock(appointment_id: int) -> Appointment:

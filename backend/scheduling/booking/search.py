@@ -55,7 +55,13 @@ def availability_search(
         problems = patient_eligibility_problems(patient, session_type)
         if problems:
             raise InvalidInput("patient", " ".join(problems))
-    clinic = clinic_fetch(availability_clinic(session_type, clinic_id=clinic_id, patient=patient))
+    clinic_id = availability_clinic(session_type, clinic_id=clinic_id, patient=patient)
+    # The patient's clinic row, if it came with the patient, is as fresh as a new read.
+    clinic = (
+        patient.clinic
+        if patient is not None and Patient.clinic.is_cached(patient)
+        else clinic_fetch(clinic_id)
+    )
     if staff is not None and (
         staff.clinic_id != clinic.id or staff.role != session_type.staff_role
     ):

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from backend.common.fields import AwareDateTimeField, ClinicLocalMixin
+from backend.common.fields import AwareDateTimeField, ClinicLocalMixin, local_iso
 from backend.common.serializers import ScopedPrimaryKeyRelatedField
 from backend.scheduling.booking.models import Appointment, AppointmentEvent, HoldKind
 from backend.scheduling.resources.models import Clinic, Patient, Room, Seat, SessionType, Staff
@@ -112,6 +112,84 @@ class AppointmentSerializer(ClinicLocalMixin, serializers.ModelSerializer):
         # Seat spans only: the staff member's span is the session itself.
         holds = [h for h in holds if h.seat_id is not None and h.active]
         return HoldSerializer(holds, many=True).data
+
+
+def _local_or_none(value, zone) -> str | None:
+    return local_iso(value, zone) if value else None
+
+
+def appointment_booked_data(appointment: Appointment) -> dict:
+    """``AppointmentSerializer(appointment).data`` of a just-booked appointment, built as a
+    plain dict: the booking's hot path renders its answer without a serializer.
+
+    ``appointment`` carries what ``appointment_attach`` gives it: the clinic, patient,
+    session type, room, seat (its room attached) and staff rows, and the holds written
+    (``written_holds``). A test holds the two renderings equal.
+    """
+    zone = appointment.clinic.zone
+    session_type, room, seat, staff = (
+        appointment.session_type,
+        appointment.room,
+        appointment.seat,
+        appointment.staff,
+    )
+    escort_required = session_type.escort_required
+    holds = [
+        {
+            "room": hold.seat.room_id,
+            "room_name": hold.seat.room.name,
+            "seat": hold.seat_id,
+            "seat_name": hold.seat.name,
+            "start": local_iso(hold.start, zone),
+            "end": local_iso(hold.end, zone),
+            "kind": hold.kind,
+        }
+        for hold in appointment.written_holds
+        if hold.seat_id is not None and hold.active
+    ]
+    return {
+        "id": appointment.id,
+        "clinic": appointment.clinic_id,
+        "patient": appointment.patient_id,
+        "patient_name": appointment.patient.full_name,
+        "plan": appointment.plan_id,
+        "ordinal": appointment.ordinal,
+        "authorization": appointment.authorization_id,
+        "session_type": appointment.session_type_id,
+        "session_type_name": session_type.name,
+        "room": appointment.room_id,
+        "room_name": room.name if room is not None else None,
+        "seat": appointment.seat_id,
+        "seat_name": seat.name if seat is not None else None,
+        "staff": appointment.staff_id,
+        "staff_name": staff.name if staff is not None else None,
+        "modality": session_type.modality,
+        "video_link": appointment.video_link_effective or None,
+        "group_session": appointment.group_session_id,
+        "start": local_iso(appointment.start, zone),
+        "end": local_iso(appointment.end, zone),
+        "recovery_end": local_iso(appointment.recovery_end, zone),
+        "timezone": appointment.clinic.timezone,
+        "status": appointment.status,
+        "sequence": appointment.sequence,
+        "escort": {
+            "name": appointment.escort_name,
+            "phone": appointment.escort_phone,
+            "required": escort_required,
+            "missing": escort_required and not appointment.escort_name,
+        },
+        "holds": holds,
+        "notes": appointment.notes,
+        "checked_in_at": _local_or_none(appointment.checked_in_at, zone),
+        "session_started_at": _local_or_none(appointment.session_started_at, zone),
+        "recovery_started_at": _local_or_none(appointment.recovery_started_at, zone),
+        "discharged_at": _local_or_none(appointment.discharged_at, zone),
+        "no_show_at": _local_or_none(appointment.no_show_at, zone),
+        "cancel_reason": appointment.cancel_reason,
+        "cancelled_at": _local_or_none(appointment.cancelled_at, zone),
+        "created_at": _local_or_none(appointment.created_at, zone),
+        "updated_at": _local_or_none(appointment.updated_at, zone),
+    }
 
 
 class AppointmentCreateSerializer(serializers.Serializer):

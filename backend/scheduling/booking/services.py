@@ -351,7 +351,10 @@ def placement_locked(
     one placed.
     """
     spec = spec_of(session_type)
-    resources = resources_fetch(clinic, [session_type], room_id=room_id)[session_type.id]
+    # The staff's absences are read with the calendar, once the locks are held.
+    resources = resources_fetch(clinic, [session_type], room_id=room_id, absences=False)[
+        session_type.id
+    ]
     resources_lock(
         clinic_ids=[clinic.id] if spec.recovery else [],
         patient_ids=[patient.id],

@@ -14,6 +14,12 @@ from backend.common.serializers import input_validated
 from backend.scheduling.booking.fetch import clinic_config
 from backend.scheduling.booking.filters import AppointmentFilter
 from backend.scheduling.booking.idempotency import IDEMPOTENCY_HEADER, idempotent
+from backend.scheduling.booking.inputs import (
+    availability_input_of,
+    availability_input_parse,
+    booking_input_of,
+    booking_input_parse,
+)
 from backend.scheduling.booking.models import Appointment, AppointmentEvent
 from backend.scheduling.booking.search import availability_search
 from backend.scheduling.booking.serializers import (
@@ -23,6 +29,7 @@ from backend.scheduling.booking.serializers import (
     AvailabilityQuerySerializer,
     CancelSerializer,
     SlotSerializer,
+    appointment_booked_data,
 )
 from backend.scheduling.booking.services import Escort, appointment_book, appointment_cancel
 from backend.scheduling.resources.access_log import PatientAccessLogMixin
@@ -60,24 +67,28 @@ class AppointmentViewSet(
     )
     @idempotent
     def create(self, request, *args, **kwargs):
-        data = input_validated(self, AppointmentCreateSerializer, request.data)
-        escort = data.get("escort")
+        # Plain parsing for a body the serializer accepts; the serializer answers any other.
+        body = booking_input_parse(request.data, request=request, view=self)
+        if body is None:
+            body = booking_input_of(
+                input_validated(self, AppointmentCreateSerializer, request.data)
+            )
         appointment = appointment_book(
             actor=request.user,
-            patient=data["patient"],
-            session_type=data["session_type"],
-            start=data["start"],
+            patient=body.patient,
+            session_type=body.session_type,
+            start=body.start,
             now=timezone.now(),
-            staff=data.get("staff"),
-            room=data.get("room"),
-            seat=data.get("seat"),
-            escort=Escort(escort.get("name", ""), escort.get("phone", "")) if escort else None,
-            notes=data.get("notes", ""),
-            authorization_override=data["authorization_override"],
-            video_link=data["video_link"],
+            staff=body.staff,
+            room=body.room,
+            seat=body.seat,
+            escort=Escort(*body.escort) if body.escort is not None else None,
+            notes=body.notes,
+            authorization_override=body.authorization_override,
+            video_link=body.video_link,
         )
         # The service hands back the new appointment with everything it shows attached.
-        return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
+        return Response(appointment_booked_data(appointment), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CancelSerializer, responses={200: AppointmentSerializer})
     @action(detail=True, methods=["post"])
@@ -130,19 +141,24 @@ class AvailabilityView(APIView):
         },
     )
     def get(self, request):
-        data = input_validated(self, AvailabilityQuerySerializer, request.query_params)
+        # Plain parsing for a query the serializer accepts; the serializer answers any other.
+        query = availability_input_parse(request.query_params, request=request, view=self)
+        if query is None:
+            query = availability_input_of(
+                input_validated(self, AvailabilityQuerySerializer, request.query_params)
+            )
         result = availability_search(
-            session_type=data["session_type"],
-            date_from=data["date_from"],
-            date_to=data["date_to"],
+            session_type=query.session_type,
+            date_from=query.date_from,
+            date_to=query.date_to,
             now=timezone.now(),
-            clinic_id=data["clinic"].id if data.get("clinic") else None,
-            patient=data.get("patient"),
-            staff=data.get("staff"),
-            room=data.get("room"),
-            step_minutes=data["step"],
-            earliest=data.get("earliest_time"),
-            latest=data.get("latest_time"),
+            clinic_id=query.clinic.id if query.clinic else None,
+            patient=query.patient,
+            staff=query.staff,
+            room=query.room,
+            step_minutes=query.step,
+            earliest=query.earliest_time,
+            latest=query.latest_time,
         )
         zone = result.clinic.zone
         # Room names from the clinic's cached setup, where every offered seat comes from.

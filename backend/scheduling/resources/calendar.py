@@ -19,6 +19,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from backend.scheduling.resources.intervals import Span, spans_merge, spans_subtract
 
+# How many (date, zone) answers a WeeklyHours keeps before it starts over.
+WINDOWS_REMEMBERED = 4096
+
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -57,6 +60,11 @@ class WeeklyHours:
     _by_weekday: tuple[tuple[tuple[time, time], ...], ...] = field(
         init=False, repr=False, compare=False
     )
+    # The weekly windows of dates already asked for: a clinic's hours live in its cached
+    # setup, and a search asks for every staff member's hours on every day it covers.
+    _spans_by_day: dict[tuple[date, str], tuple[Span, ...]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         windows = tuple(tuple(window) for window in self.windows)
@@ -92,6 +100,7 @@ class WeeklyHours:
                     )
         object.__setattr__(self, "windows", windows)
         object.__setattr__(self, "_by_weekday", tuple(tuple(d) for d in per_day))
+        object.__setattr__(self, "_spans_by_day", {})
 
     def windows_on(self, day: date, tz: str) -> list[Span]:
         """The real spans of this weekday's windows on one local date, sorted.
@@ -99,6 +108,16 @@ class WeeklyHours:
         Windows that touch in real time are coalesced: being open 09:00-12:00 and 12:00-17:00
         is being open 09:00-17:00. A window squeezed to nothing by a DST gap is dropped.
         """
+        key = (day, tz)
+        known = self._spans_by_day.get(key)
+        if known is None:
+            known = tuple(self._weekly_windows_on(day, tz))
+            if len(self._spans_by_day) >= WINDOWS_REMEMBERED:
+                self._spans_by_day.clear()
+            self._spans_by_day[key] = known
+        return list(known)
+
+    def _weekly_windows_on(self, day: date, tz: str) -> list[Span]:
         if not _is_plain_date(day):
             raise ValueError(f"day must be a date, got {day!r}")
         zone = zone_load(tz)
@@ -125,7 +144,7 @@ class StaffHours(WeeklyHours):
     off: tuple[Span, ...] = ()
 
     def windows_on(self, day: date, tz: str) -> list[Span]:
-        spans = super().windows_on(day, tz)
+        spans = super().windows_on(day, tz)  # a list of its own: ours to extend
         if not self.extra and not self.off:
             return spans
         zone = zone_load(tz)

@@ -6,10 +6,12 @@ across DST changes and much faster than comparing instants in different zones.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 
 def aware_to_utc(value: datetime, name: str = "value") -> datetime:
@@ -121,17 +123,108 @@ def spans_total_minutes(spans: Iterable[Span]) -> float:
     return sum(span.minutes for span in spans_merge(spans))
 
 
+def epoch_floor(value: datetime) -> int:
+    """Whole seconds since 1970-01-01 UTC, rounded down."""
+    return math.floor(value.timestamp())
+
+
+def epoch_ceil(value: datetime) -> int:
+    """Whole seconds since 1970-01-01 UTC, rounded up."""
+    return math.ceil(value.timestamp())
+
+
+class EpochSpan(NamedTuple):
+    """A span as whole UTC epoch seconds, for loops that test thousands of starts."""
+
+    start: int
+    end: int
+
+
+def _blocks_merge(pairs: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """Sorted ``(start, end)`` pairs as the start and end lists of their disjoint union."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for start, end in pairs:
+        if ends and start <= ends[-1]:
+            if end > ends[-1]:
+                ends[-1] = end
+        else:
+            starts.append(start)
+            ends.append(end)
+    return starts, ends
+
+
+class EpochBlocks:
+    """A timeline's busy union in whole epoch seconds: ``Timeline.is_free_between`` for
+    integer instants, with no datetime in the loop.
+
+    Blocks are widened to whole seconds (start rounded down, end up), which answers
+    exactly as the timeline does for any whole-second span: every start and end that
+    search and booking test is one.
+    """
+
+    __slots__ = ("ends", "starts")
+
+    def __init__(self, starts: list[int], ends: list[int]) -> None:
+        self.starts = starts
+        self.ends = ends
+
+    def is_free_between(self, start: int, end: int) -> bool:
+        starts = self.starts
+        i = bisect_right(starts, start)
+        if i and self.ends[i - 1] > start:
+            return False
+        return i == len(starts) or starts[i] >= end
+
+
 class Timeline:
     """The busy spans of one resource (a seat, a staff member, a patient).
 
     Input spans may overlap each other (a patient's appointments at two clinics, a planner's
     tentative holds), so besides the spans themselves the timeline keeps their union as
     disjoint, sorted blocks; freedom is then one bisect away.
+
+    A timeline read from the database as epoch seconds (``from_epoch``) builds its
+    datetimes only when first asked for them: availability search asks only ``epoch``.
     """
 
-    __slots__ = ("_block_ends", "_block_starts", "_spans", "_starts")
+    __slots__ = ("_block_ends", "_block_starts", "_epoch", "_epoch_pairs", "_spans", "_starts")
+
+    @classmethod
+    def from_epoch(cls, pairs: Iterable[tuple[int, int]]) -> Timeline:
+        """A timeline of ``(start, end)`` whole epoch seconds (end after start, as the
+        tables' constraints guarantee)."""
+        timeline = cls.__new__(cls)
+        ordered = sorted(pairs)
+        timeline._epoch_pairs = ordered
+        timeline._epoch = EpochBlocks(*_blocks_merge(ordered))
+        timeline._spans = None
+        return timeline
+
+    def _materialize(self) -> None:
+        """Build the datetime spans and blocks of a timeline made ``from_epoch``."""
+        pairs = self._epoch_pairs
+        self._spans = [Span.from_epoch(start, end) for start, end in pairs]
+        self._starts = [span.start for span in self._spans]
+        self._block_starts = [datetime.fromtimestamp(t, UTC) for t in self._epoch.starts]
+        self._block_ends = [datetime.fromtimestamp(t, UTC) for t in self._epoch.ends]
+        self._epoch_pairs = None
+
+    @property
+    def epoch(self) -> EpochBlocks:
+        """The busy union in whole epoch seconds (see ``EpochBlocks``)."""
+        if self._epoch is None:
+            self._epoch = EpochBlocks(
+                *_blocks_merge(
+                    (epoch_floor(start), epoch_ceil(end))
+                    for start, end in zip(self._block_starts, self._block_ends, strict=True)
+                )
+            )
+        return self._epoch
 
     def __init__(self, spans: Iterable[Span] = ()) -> None:
+        self._epoch = None
+        self._epoch_pairs = None
         ordered = sorted(spans)
         self._spans: list[Span] = ordered
         self._starts: list[datetime] = [span.start for span in ordered]
@@ -150,17 +243,25 @@ class Timeline:
         self._block_ends = block_ends
 
     def __len__(self) -> int:
+        if self._spans is None:
+            return len(self._epoch_pairs)
         return len(self._spans)
 
     def __iter__(self) -> Iterator[Span]:
+        if self._spans is None:
+            self._materialize()
         return iter(list(self._spans))
 
     def __repr__(self) -> str:
+        if self._spans is None:
+            self._materialize()
         return f"Timeline({self._spans!r})"
 
     @property
     def blocks(self) -> list[Span]:
         """The union of the busy spans as sorted, disjoint, non-touching spans."""
+        if self._spans is None:
+            self._materialize()
         return [Span(s, e) for s, e in zip(self._block_starts, self._block_ends, strict=True)]
 
     def is_free(self, span: Span) -> bool:
@@ -168,6 +269,8 @@ class Timeline:
 
     def is_free_between(self, start: datetime, end: datetime) -> bool:
         """Like ``is_free`` without building a Span; hot loops pass UTC instants directly."""
+        if self._spans is None:
+            self._materialize()
         i = bisect_right(self._block_starts, start)
         if i and self._block_ends[i - 1] > start:
             return False
@@ -175,6 +278,8 @@ class Timeline:
 
     def conflicts(self, span: Span) -> list[Span]:
         """The busy spans overlapping ``span``, sorted."""
+        if self._spans is None:
+            self._materialize()
         block_starts, block_ends = self._block_starts, self._block_ends
         after = bisect_right(block_starts, span.start)
         first = after - 1 if after and block_ends[after - 1] > span.start else after
@@ -189,6 +294,9 @@ class Timeline:
 
     def add(self, span: Span) -> None:
         """Record a busy span even if it overlaps others; callers check ``is_free`` first."""
+        if self._spans is None:
+            self._materialize()
+        self._epoch = None
         # Keep spans in full (start, end) order, as __init__ sorts them, so conflicts()
         # returns them sorted even when two spans share a start.
         at = bisect_right(self._spans, span)
@@ -208,6 +316,9 @@ class Timeline:
 
     def remove(self, span: Span) -> None:
         """Forget one occurrence of a span added earlier; ValueError if there is none."""
+        if self._spans is None:
+            self._materialize()
+        self._epoch = None
         lo = bisect_left(self._starts, span.start)
         hi = bisect_right(self._starts, span.start)
         for at in range(lo, hi):

@@ -638,3 +638,17 @@ def test_next_free_start_none_within_horizon():
     board = clinic_board(session_seats=[])
 
     assert next_free_start(board, CONSULT, local(9), now=NOW, horizon_days=3) is None
+
+
+def test_search_offers_whole_second_starts_when_opening_hours_carry_a_fraction():
+    # The admin's time field takes fractions of a second; search must not fail on them.
+    calendar = ClinicCalendar("UTC", WeeklyHours(((2, time(8, 0, 0, 500_000), time(10, 0)),)))
+    board = Board(calendar=calendar, session_seats=[SeatRef(1, 1, "Room / Chair 1")])
+    spec = SessionSpec(timedelta(minutes=30), needs_staff=False)
+    day = date(2030, 1, 2)  # a Wednesday
+
+    slots = slots_find(
+        board, spec, day, day, now=datetime(2030, 1, 1, tzinfo=UTC), step=timedelta(minutes=30)
+    )
+
+    assert [s.start.time() for s in slots] == [time(8, 0, 1), time(8, 30, 1), time(9, 0, 1)]

@@ -166,9 +166,9 @@ def test_availability_query_count_does_not_grow_with_bookings(
     search(front_desk_api, world, world.spravato)  # caches the user's roles, as bookings do
 
     # session type; clinic (its setup, room names included, comes from this process's
-    # cache, the row's stamp says it is current); staff absences; holds; the clinic's
-    # recovering patients
-    with django_assert_num_queries(5):
+    # cache, the row's stamp says it is current); one query for the seats' and staff's
+    # holds, the clinic's recovering patients and the staff's absences
+    with django_assert_num_queries(3):
         response = search(front_desk_api, world, world.spravato, days=27)
 
     assert response.status_code == 200

@@ -26,9 +26,11 @@ from backend.scheduling.booking.capacity import (
     CACHE_AFTER_USES,
     ClinicCapacity,
     SpanCounts,
+    monitoring_short_blocks,
     monitoring_shortfall,
     peak_load,
     prescriber_gap,
+    prescriber_gap_blocks,
     ratio_exceeded_at,
 )
 from backend.scheduling.resources.calendar import ClinicCalendar, WeeklyHours
@@ -118,6 +120,39 @@ def capacity(ratio=2, recovering=(), monitors=(), prescribers=()) -> ClinicCapac
         monitors=SpanCounts(monitors),
         prescribers=SpanCounts(prescribers),
     )
+
+
+@PROPERTY
+@given(
+    recovering=spans_strategy,
+    monitors=spans_strategy,
+    prescribers=spans_strategy,
+    ratio=st.integers(1, 3),
+    query=st.builds(minute_span, st.integers(0, 700), st.integers(1, 300)),
+)
+def test_the_epoch_second_rules_answer_as_the_rules(
+    recovering, monitors, prescribers, ratio, query
+):
+    state = capacity(ratio, recovering, monitors, prescribers)
+    start, end = int(query.start.timestamp()), int(query.end.timestamp())
+
+    short_blocks = monitoring_short_blocks(
+        state.recovering.epoch_steps(), state.monitors.epoch_steps(), ratio
+    )
+    gap_blocks = prescriber_gap_blocks(state.prescribers.epoch_steps())
+
+    assert (not short_blocks.is_free_between(start, end)) == (
+        monitoring_shortfall(state, query) is not None
+    )
+    assert (not gap_blocks.is_free_between(start, end)) == (
+        prescriber_gap(state, query.start, query.end) is not None
+    )
+
+
+def test_epoch_steps_are_refused_for_a_span_off_the_whole_second():
+    counts = SpanCounts([Span(at(9), at(10) + timedelta(microseconds=500))])
+
+    assert counts.epoch_steps() is None
 
 
 def test_one_more_recovering_patient_fits_while_monitors_x_ratio_allow_it():

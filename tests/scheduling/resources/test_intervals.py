@@ -4,6 +4,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backend.scheduling.resources.intervals import (
     Span,
@@ -304,3 +306,60 @@ def test_span_from_epoch_equals_the_checked_constructor():
 
     assert span == Span(start, end)
     assert span.start.tzinfo is UTC
+
+
+# Spans in whole seconds and in fractions of one, so that widening to whole seconds is
+# exercised; queries in whole seconds, as search's grid and booking's starts are.
+_BASE = 1_900_000_000
+_pairs = st.lists(
+    st.tuples(st.integers(0, 400), st.integers(1, 60)).map(lambda p: (p[0], p[0] + p[1])),
+    max_size=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(pairs=_pairs, query=st.tuples(st.integers(-5, 470), st.integers(1, 60)))
+def test_timeline_from_epoch_answers_as_one_built_from_spans(pairs, query):
+    epoch_seconds = [(_BASE + a, _BASE + b) for a, b in pairs]
+    built = Timeline(Span.from_epoch(a, b) for a, b in epoch_seconds)
+    read = Timeline.from_epoch(epoch_seconds)
+    start = datetime.fromtimestamp(_BASE + query[0], UTC)
+    end = start + timedelta(seconds=query[1])
+
+    assert read.is_free_between(start, end) == built.is_free_between(start, end)
+    assert read.conflicts(Span(start, end)) == built.conflicts(Span(start, end))
+    assert read.blocks == built.blocks
+    assert len(read) == len(built)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pairs=_pairs,
+    fractions=st.lists(st.integers(0, 999_999), min_size=24, max_size=24),
+    query=st.tuples(st.integers(-5, 470), st.integers(1, 60)),
+)
+def test_epoch_blocks_answer_as_the_timeline_for_whole_seconds(pairs, fractions, query):
+    spans = [
+        Span(
+            datetime.fromtimestamp(_BASE + a, UTC) + timedelta(microseconds=fractions[2 * i]),
+            datetime.fromtimestamp(_BASE + b, UTC) + timedelta(microseconds=fractions[2 * i + 1]),
+        )
+        for i, (a, b) in enumerate(pairs)
+    ]
+    timeline = Timeline(spans)
+    start, end = _BASE + query[0], _BASE + query[0] + query[1]
+
+    assert timeline.epoch.is_free_between(start, end) == timeline.is_free_between(
+        datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
+    )
+
+
+def test_timeline_epoch_follows_adds_and_removes():
+    timeline = Timeline.from_epoch([(_BASE, _BASE + 60)])
+    assert not timeline.epoch.is_free_between(_BASE + 30, _BASE + 90)
+
+    timeline.remove(Span.from_epoch(_BASE, _BASE + 60))
+    timeline.add(Span.from_epoch(_BASE + 120, _BASE + 180))
+
+    assert timeline.epoch.is_free_between(_BASE + 30, _BASE + 90)
+    assert not timeline.epoch.is_free_between(_BASE + 150, _BASE + 200)
