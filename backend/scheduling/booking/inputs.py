@@ -71,12 +71,13 @@ class _Refer(Exception):
 
 
 def _text(value: Any, max_length: int) -> str:
-    """A ``CharField(allow_blank=True)`` value as DRF reads JSON text (strict: strings only;
-    surrounding whitespace trimmed; limits checked on the trimmed text)."""
-    if type(value) is not str:
+    """A ``CharField(allow_blank=True)`` value as the API reads JSON text (strict: strings
+    only; the length limit counts what was sent, as ``common.strict`` has every field do;
+    surrounding whitespace trimmed)."""
+    if type(value) is not str or len(value) > max_length:
         raise _Refer
     text = value.strip()
-    if len(text) > max_length or "\x00" in text:
+    if "\x00" in text:
         raise _Refer
     if any("\ud800" <= char <= "\udfff" for char in text):
         raise _Refer

@@ -95,7 +95,8 @@ def _bodies(world):
         "start-as-number": {**base, "start": 1893456000},
         "start-impossible-date": {**base, "start": "2030-02-30T09:00:00+00:00"},
         "notes-too-long": {**base, "notes": "x" * 2001},
-        "notes-long-but-trimmed": {**base, "notes": "x" * 2000 + "   "},
+        "notes-long-with-padding": {**base, "notes": "x" * 2000 + "   "},
+        "notes-padded-within-the-limit": {**base, "notes": "  " + "x" * 1990 + "  "},
         "notes-as-number": {**base, "notes": 3},
         "notes-null-character": {**base, "notes": "a\x00b"},
         "escort-not-an-object": {**base, "escort": "Ann"},
@@ -115,7 +116,7 @@ ACCEPTED = {
     "video-link",
     "utc-z",
     "unknown-key-ignored",
-    "notes-long-but-trimmed",
+    "notes-padded-within-the-limit",
 }
 
 
