@@ -84,6 +84,17 @@ def test_the_privacy_list_holds_the_feeds_words():
     assert len(sms_text("x" * 600)) <= 459
 
 
+def test_a_links_random_token_is_not_read_as_words_but_the_rest_of_the_link_is():
+    # A token that happens to spell "iv" between its digits once had the reminder refused
+    # (about one link in ten).
+    token = "Ab3-iv_9mgX" + "q" * 32
+    link = f"https://clinic.example.org/r/{token}/"
+
+    assert privacy_words_in(f"Answer here: {link}") == []
+    assert privacy_words_in(f"Answer here: https://ketamine.example.org/r/{token}/") == ["ketamine"]
+    assert privacy_words_in("ketamine-assisted-psychotherapy-programme-for-adults") == ["ketamine"]
+
+
 def test_reminder_and_offer_texts_carry_no_clinical_word(world):
     appointment = world.appointment(world.at(9))
     entry = waitlist_entry_create(
