@@ -214,6 +214,13 @@ class Hold(models.Model):
         indexes = [
             models.Index(fields=["seat", "start"], name="hold_seat_start"),
             models.Index(fields=["staff", "start"], name="hold_staff_start"),
+            # The clinic's recovering patients (the monitoring ratio) are read by time
+            # alone, whatever the seat: without this every board read scanned all holds.
+            models.Index(
+                fields=["start"],
+                name="hold_recovery_start",
+                condition=models.Q(kind="recovery", active=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
