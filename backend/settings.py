@@ -261,6 +261,8 @@ TASK_SCHEDULE = {
         "every": int(os.environ.get("REMINDERS_EVERY_SECONDS", "600")),
     },
     "prune": {"task": "backend.interop.worker.tasks.tasks_prune", "every": 3600},
+    # SQLite's planner statistics (a no-op on PostgreSQL, whose autovacuum analyzes).
+    "statistics": {"task": "backend.interop.worker.tasks.statistics_refresh", "every": 3600},
     # Waitlist offers: lapse due ones, offer freed starts (also woken by cancellations).
     "waitlist": {
         "task": "backend.interop.worker.waitlist.waitlist_offers",

@@ -34,6 +34,7 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from rest_framework.authtoken.models import Token
 
+from backend.common.db import planner_statistics_refresh
 from backend.common.roles import Role
 from backend.plans.models import PlanTemplate
 from backend.scheduling.booking.models import (
@@ -744,6 +745,8 @@ def _after_load() -> None:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
     else:
+        # What the worker's hourly statistics task gives a live SQLite database.
+        planner_statistics_refresh()
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 

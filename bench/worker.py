@@ -69,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
     from django.db import connection
 
+    from backend.common.db import planner_statistics_refresh
+
     from . import dataset
 
     # Public feed URLs are rate limited per token (60 per 10 minutes by default); the
@@ -102,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         # Rows a killed earlier run may have left behind.
         dataset.run_rows_delete(info["watermarks"])
+        # A dataset built before the planner statistics were part of a build, or grown
+        # since: what the worker's hourly statistics task keeps true on a live database.
+        planner_statistics_refresh()
 
     result = {
         "size": args.size,

@@ -31,12 +31,13 @@ def queued(path: str) -> int:
 def test_every_scheduled_task_exists_and_the_defaults_are_sensible():
     schedule = settings.TASK_SCHEDULE
 
-    assert set(schedule) == {"webhooks", "reminders", "prune", "waitlist"}
+    assert set(schedule) == {"webhooks", "reminders", "prune", "waitlist", "statistics"}
     for spec in schedule.values():
         assert isinstance(import_string(spec["task"]), Task)
     assert schedule["reminders"]["every"] == 600
     assert schedule["webhooks"]["every"] <= 60
     assert schedule["waitlist"]["every"] <= 300
+    assert schedule["statistics"]["every"] <= 86400
 
 
 def test_two_workers_enqueue_a_slot_once_and_the_next_slot_again():

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
+from backend.common.db import planner_statistics_refresh
 from backend.interop.worker.schedule import scheduled_runs_prune
 from backend.scheduling.booking.idempotency import idempotency_purge
 
@@ -27,3 +28,10 @@ def tasks_prune() -> dict:
         "schedule_claims": scheduled_runs_prune(now=now),
         "idempotency_keys": idempotency_purge(now=now),
     }
+
+
+@task()
+def statistics_refresh() -> dict:
+    """The query planner's table statistics, as the data grows (SQLite; see
+    ``common.db.planner_statistics_refresh``)."""
+    return {"statistics": planner_statistics_refresh()}
