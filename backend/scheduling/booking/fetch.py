@@ -460,23 +460,9 @@ def patient_busy_fetch(
     """The patient's other appointments in the window, and the local days they dose (1 query)."""
     if patient is None:
         return Timeline(), set()
-    rows = (
-        Appointment.objects.active()
-        .filter(
-            patient=patient,
-            start__gte=window.start - MAX_HOLD_SPAN,
-            start__lt=window.end,
-            recovery_end__gt=window.start,
-        )
-        .exclude(id__in=list(exclude_appointment_ids))
-        .values_list("start", "recovery_end", "session_type__is_dosing")
-    )
-    spans, dosing_days = [], set()
-    for start, recovery_end, is_dosing in rows:
-        spans.append(Span(start, recovery_end))
-        if is_dosing:
-            dosing_days.add(calendar.local_date(start))
-    return Timeline(spans), dosing_days
+    return patients_busy_fetch(
+        [patient.id], calendar, window, exclude_appointment_ids=exclude_appointment_ids
+    )[patient.id]
 
 
 def patients_busy_fetch(

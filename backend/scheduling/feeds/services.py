@@ -340,19 +340,12 @@ def _rows(subject: FeedSubject, window: FeedWindow) -> tuple[QuerySet, str]:
     )
 
 
+# A group's own columns are the appointment's facts but its place, staff and link, which
+# belong to each participant.
 _GROUP_FIELDS = tuple(
     f"group_session__{name}"
-    for name in (
-        "id",
-        "start",
-        "end",
-        "recovery_end",
-        "status",
-        "sequence",
-        "updated_at",
-        "session_type_id",
-        "room_id",
-    )
+    for name in _FACT_FIELDS
+    if name not in ("seat_id", "staff_id", "video_link")
 )
 
 
@@ -538,30 +531,24 @@ def feed_content(
             events.append(patient_event(facts, session, clinic, uid_domain=domain))
     elif subject.owner_kind == FeedOwnerKind.STAFF:
         calendar = staff_calendar(clinic, subject.owner_name, refresh)
-        for row in values:
-            facts = AppointmentFacts(*row)
-            events.append(
-                staff_event(
-                    facts,
-                    sessions.get(facts.session_type_id, UNKNOWN_SESSION),
-                    staff_id=subject.owner_id,
-                    room_name=names.get(facts.room_id, ""),
-                    clinic=clinic,
-                    uid_domain=domain,
+        # Their own appointments, then the groups they facilitate (one event a group).
+        parts = (
+            (values, staff_event),
+            (_group_rows(subject.owner_id, version.window), staff_group_event),
+        )
+        for rows, event_of in parts:
+            for row in rows:
+                facts = AppointmentFacts(*row)
+                events.append(
+                    event_of(
+                        facts,
+                        sessions.get(facts.session_type_id, UNKNOWN_SESSION),
+                        staff_id=subject.owner_id,
+                        room_name=names.get(facts.room_id, ""),
+                        clinic=clinic,
+                        uid_domain=domain,
+                    )
                 )
-            )
-        for row in _group_rows(subject.owner_id, version.window):
-            facts = AppointmentFacts(*row)
-            events.append(
-                staff_group_event(
-                    facts,
-                    sessions.get(facts.session_type_id, UNKNOWN_SESSION),
-                    staff_id=subject.owner_id,
-                    room_name=names.get(facts.room_id, ""),
-                    clinic=clinic,
-                    uid_domain=domain,
-                )
-            )
         events.sort(key=lambda event: (event.start, event.uid))
     else:
         calendar = room_calendar(clinic, subject.owner_name, refresh)
