@@ -28,6 +28,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from backend.common.errors import Conflict, InvalidInput
+from backend.common.fields import local_iso
 from backend.common.roles import Role
 from backend.interop.webhooks import backoff, sender
 from backend.interop.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -235,14 +236,15 @@ def delivery_claim(
 
 
 def webhook_body(event: OutboxEvent, zone) -> bytes:
-    """``{"type", "timestamp", "data"}``, instants in the clinic's zone."""
+    """``{"type", "timestamp", "data"}``, instants in the clinic's zone, written as the
+    API writes them (``common.fields.local_iso``)."""
     data = dict(event.data)
     for key in DATETIME_KEYS:
         if data.get(key):
-            data[key] = datetime.fromisoformat(data[key]).astimezone(zone).isoformat()
+            data[key] = local_iso(datetime.fromisoformat(data[key]), zone)
     body = {
         "type": event.type,
-        "timestamp": event.created_at.astimezone(zone).isoformat(),
+        "timestamp": local_iso(event.created_at, zone),
         "data": data,
     }
     return json.dumps(body, separators=(",", ":")).encode()

@@ -42,8 +42,9 @@ def authorizations_filter(queryset, *, todays, patient=None, clinic=None, within
     """The work list's filters: ``within`` days of ending (not yet ended), ``lte`` units left.
 
     Both given means either: an authorization that ends soon or runs low needs a renewal.
-    ``todays`` maps each clinic id to its own local date: "ended" and "within N days" are
-    counted on the clinic's calendar, which is not the server's in a group across zones.
+    ``todays()`` maps each clinic id to its own local date (asked only when a work-list
+    filter is): "ended" and "within N days" are counted on the clinic's calendar, which is
+    not the server's in a group across zones.
     """
     if patient is not None:
         queryset = queryset.filter(patient_id=patient)
@@ -55,7 +56,7 @@ def authorizations_filter(queryset, *, todays, patient=None, clinic=None, within
         remaining_units=F("units") - F("used") - F("scheduled")
     )
     per_clinic = Q(pk__in=[])
-    for clinic_id, today in todays.items():
+    for clinic_id, today in todays().items():
         wanted = Q()
         if within is not None:
             wanted |= Q(end_date__lte=today + timedelta(days=within))
@@ -90,7 +91,7 @@ class AuthorizationViewSet(
         query = input_validated(self, AuthorizationQuerySerializer, request.query_params)
         queryset = authorizations_filter(
             self.get_queryset(),
-            todays=clinic_todays(request.user, timezone.now()),
+            todays=lambda: clinic_todays(request.user, timezone.now()),
             patient=query.get("patient"),
             clinic=query.get("clinic"),
             within=query.get("expiring_within_days"),
