@@ -32,6 +32,19 @@ class EventType(models.TextChoices):
     WAITLIST_ACCEPTED = "waitlist.accepted", "Waitlist offer accepted"
 
 
+# The changes that may give a seat, a staff member's time or a monitor's place back: what
+# a waitlist waits for. A booking, a check-in or an offer takes capacity and frees none.
+CAPACITY_FREEING_EVENTS = frozenset(
+    {
+        EventType.APPOINTMENT_RESCHEDULED,
+        EventType.APPOINTMENT_CANCELLED,
+        EventType.APPOINTMENT_DISCHARGED,  # early: the rest of the recovery is freed
+        EventType.APPOINTMENT_NO_SHOW,
+        EventType.PLAN_CANCELLED,
+    }
+)
+
+
 class OutboxEventQuerySet(ClinicScopedQuerySet):
     def undispatched(self) -> "OutboxEventQuerySet":
         return self.filter(dispatched_at__isnull=True)

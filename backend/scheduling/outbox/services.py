@@ -21,7 +21,8 @@ from django.dispatch import Signal
 
 from backend.scheduling.outbox.models import EventType, OutboxEvent
 
-# Sent (robustly) after a transaction that wrote outbox events has committed.
+# Sent (robustly) after a transaction that wrote outbox events has committed, with
+# ``types``: the set of the types of those events.
 events_committed = Signal()
 
 
@@ -42,16 +43,31 @@ def utc_iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value is not None else None
 
 
-def _notify() -> None:
-    events_committed.send_robust(sender=OutboxEvent)
+class _Committed:
+    """The one after-commit callback of a transaction: sends ``events_committed`` with the
+    types of every event the transaction wrote, so a consumer can skip what does not
+    concern it (a booking frees no seat for the waitlist)."""
+
+    __slots__ = ("types",)
+
+    def __init__(self) -> None:
+        self.types: set[str] = set()
+
+    def __call__(self) -> None:
+        events_committed.send_robust(sender=OutboxEvent, types=frozenset(self.types))
 
 
-def _notify_on_commit(using: str | None = None) -> None:
+def _notify_on_commit(types: Iterable[str], using: str | None = None) -> None:
     connection = transaction.get_connection(using)
     # One notification per transaction, however many events it wrote. A rolled-back
     # savepoint drops its callbacks, so a later emit registers again.
-    if not any(entry[1] is _notify for entry in connection.run_on_commit):
-        transaction.on_commit(_notify, using=using, robust=True)
+    for entry in connection.run_on_commit:
+        if isinstance(entry[1], _Committed):
+            entry[1].types.update(types)
+            return
+    callback = _Committed()
+    callback.types.update(types)
+    transaction.on_commit(callback, using=using, robust=True)
 
 
 def outbox_emit_many(events: Sequence[NewEvent], *, now: datetime) -> list[OutboxEvent]:
@@ -71,7 +87,7 @@ def outbox_emit_many(events: Sequence[NewEvent], *, now: datetime) -> list[Outbo
         )
         for e in events
     )
-    _notify_on_commit()
+    _notify_on_commit(e.type for e in events)
     return rows
 
 

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection, transaction
 
 from backend.scheduling.booking.models import Appointment
-from backend.scheduling.booking.services import appointment_book
+from backend.scheduling.booking.services import appointment_book, appointment_cancel
 from backend.scheduling.outbox.models import OutboxEvent
 from backend.scheduling.outbox.services import (
     OutboxOutsideTransaction,
@@ -53,7 +53,7 @@ def notifications():
     received = []
 
     def receiver(**kwargs):
-        received.append(kwargs["sender"])
+        received.append((kwargs["sender"], kwargs["types"]))
 
     events_committed.connect(receiver, dispatch_uid="test-outbox-notifications")
     yield received
@@ -95,7 +95,8 @@ def test_consumers_are_notified_once_per_transaction_after_the_commit(
     finally:
         events_committed.disconnect(dispatch_uid="test-outbox-seen")
 
-    assert len(notifications) == 1
+    # One notification, naming the types of all the transaction's events.
+    assert notifications == [(OutboxEvent, frozenset({"appointment.booked"}))]
     assert seen_at_notification == [(3, 3)]  # the events were visible to other connections
 
 
@@ -109,3 +110,15 @@ def test_an_event_outside_a_transaction_is_refused(world):
         )
 
     assert OutboxEvent.objects.count() == 0
+
+
+def test_the_notification_names_every_type_the_transaction_wrote(
+    world, front_desk_user, notifications
+):
+    with transaction.atomic():
+        booked = book(world, front_desk_user)
+        appointment_cancel(actor=front_desk_user, appointment=booked, reason="ill", now=world.at(7))
+
+    assert notifications == [
+        (OutboxEvent, frozenset({"appointment.booked", "appointment.cancelled"}))
+    ]

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from backend.scheduling.booking.services import appointment_cancel
+from backend.scheduling.booking.services import appointment_book, appointment_cancel
 from backend.scheduling.waitlist.services import waitlist_entry_create
 
 pytestmark = pytest.mark.django_db
@@ -45,3 +45,31 @@ def test_cancelling_enqueues_nothing_when_nobody_waits(world, django_capture_on_
         appointment_cancel(actor=None, appointment=taken, reason="ill", now=timezone.now())
 
     assert waitlist_runs() == 0
+
+
+def test_a_booking_enqueues_no_waitlist_run_even_when_someone_waits(
+    world, django_capture_on_commit_callbacks
+):
+    # A booking takes a seat and frees none: nobody on the waitlist can gain from it.
+    with django_capture_on_commit_callbacks(execute=True):
+        waitlist_entry_create(
+            actor=None,
+            patient=world.patient,
+            session_type=world.spravato,
+            date_from=world.day,
+            date_to=world.day,
+            now=timezone.now(),
+        )
+    before = waitlist_runs()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_book(
+            actor=None,
+            patient=world.patients[2],
+            session_type=world.spravato,
+            start=world.at(11),
+            now=timezone.now(),
+        )
+
+    assert before == 1
+    assert waitlist_runs() == 1  # a cancel wakes it (the first test above)
