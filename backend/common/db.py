@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from django.db import connection
 from django.db.models import Aggregate, Func, IntegerField, QuerySet, TextField, Value
 from django.db.models.functions import Cast
@@ -162,6 +163,33 @@ def _db_param(value: Any) -> Any:
     return value
 
 
+def _prepared_cursor():
+    """A cursor that runs each statement as a server-side prepared statement, on
+    PostgreSQL; elsewhere the usual cursor.
+
+    Why: the statements compiled once here (a search's and a booking's board query, the
+    row locks, a feed poll's lookups) run on every request with new values, and
+    PostgreSQL planned the board query afresh each time: 1.3-2 ms of a 1-2 ms execution.
+    A prepared statement is planned once per connection (after five custom plans,
+    PostgreSQL keeps a generic plan only if it costs no more). Django's own cursors bind
+    parameters on the client, which cannot prepare; this one binds them on the server,
+    for these statements only (the rest of the ORM is unchanged). It goes through
+    Django's cursor wrapper, so queries are counted and logged as any other.
+    """
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    return connection._prepare_cursor(_PreparingCursor(connection.connection))
+
+
+class _PreparingCursor(psycopg.Cursor):
+    """Server-side binding, and every statement prepared (psycopg keeps the last
+    ``prepared_max`` statements per connection)."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
 # A stand-in value per parameter type: ``i`` is the parameter's position, so that no two
 # parameters of a query share one. Nothing real has these values (negative ids, years
 # before any clinic).
@@ -249,7 +277,7 @@ class PreparedQuery:
             (_db_param(values[v]) if type(v) is str else values[v[0]][v[1]]) if named else v
             for named, v in slots
         ]
-        with connection.cursor() as cursor:
+        with _prepared_cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
 
@@ -293,7 +321,7 @@ def row_locks_take(targets: list[tuple[Any, list[int]]]) -> None:
         if list(params) != [probe for ids in probes for probe in ids]:
             raise RuntimeError("cannot prepare a lock whose parameters are not its ids")
         sql = _LOCK_SQL[key] = "SELECT " + ", ".join(parts)
-    with connection.cursor() as cursor:
+    with _prepared_cursor() as cursor:
         cursor.execute(sql, [i for _, ids in targets for i in ids])
         cursor.fetchall()
 
