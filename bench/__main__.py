@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import dbsetup, report
-from .config import CASE_NAMES, DEFAULT_SIZE, GROUPS, size_appointments
+from .config import CASE_NAMES, DEFAULT_SIZE, GROUPS, LOAD_PHASES, size_appointments
 
 HERE = Path(__file__).resolve().parent
 
@@ -70,8 +70,9 @@ def _args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--load-phases",
-        default="floor,book,mixed",
-        help="of the load test: floor (bare SQL), book (search + book), mixed",
+        default=",".join(LOAD_PHASES),
+        help="of the load test: floor (bare SQL bookings), direct (bare bookings through the "
+        "app), book (search + book), mixed",
     )
     parser.add_argument(
         "--baseline",
@@ -206,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     for size in sizes:
         size_appointments(size)  # fails early on a bad size
     only = _only(args.only)
+    unknown = [p for p in args.load_phases.split(",") if p and p not in LOAD_PHASES]
+    if unknown:
+        raise SystemExit(f"Unknown load phase {unknown[0]!r}. Phases: {', '.join(LOAD_PHASES)}.")
     databases = _databases(args.db, base_url, args.load)
     if args.build_only:
         for size in sizes:

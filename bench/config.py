@@ -16,6 +16,10 @@ DEFAULT_SIZE = "100k"
 DATASET_VERSION = 3
 SEED = 20260521
 
+# The load test's phases (``--load``), in the order they run: bare SQL bookings, bare
+# bookings through the app, search + book with racing pairs, the mixed workload.
+LOAD_PHASES = ("floor", "direct", "book", "mixed")
+
 
 def size_appointments(size: str) -> int:
     size = size.strip().lower()

@@ -1,11 +1,30 @@
 """Throughput with several app servers against one PostgreSQL database.
 
-Two gunicorn instances (2 sync workers each) serve the app on two free loopback ports,
-both against the benchmark database. Concurrent clients (threads with ``http.client``,
-token-authenticated front-desk users) alternate between the two servers: each searches
-one day's availability for a fresh patient, then books one of the first free starts it
-was offered. Clients are paired on the same days and clinic, so they race for the same
-seats and staff: some bookings must lose (409), none may double-book or fail (5xx).
+Four phases of the same length, with the same clients. The **floor** (bench.loadfloor)
+runs the bare booking transaction straight against PostgreSQL, each client on seats of its
+own. Then two gunicorn instances (2 sync workers each) serve the app on two free loopback
+ports, both against the benchmark database, and concurrent clients (threads with
+``http.client``, token-authenticated front-desk users) alternate between the two servers:
+
+- **direct**: what the floor does, through the app: bare bookings one after another, no
+  search in between, each client on days of its own (no racing). For each of its days a
+  client POSTs a booking at the day's opening (local midnight, outside the opening hours,
+  would be refused as bad input, 400); on 201 it books the next patient at the same start
+  (the app picks another free seat), on 409 it goes to the ``next_free_start`` the answer
+  names while that is on the same day, else to its next day. A client that has been
+  through all its days stops early; the phase's rate is over the time it ran.
+- **book**: each client searches one day's availability for a fresh patient, then books one
+  of the first free starts it was offered. Clients are paired on the same days and clinic,
+  so they race for the same seats and staff: some bookings must lose (409), none may
+  double-book or fail (5xx).
+- **mixed** (bench.mixed): searches, idempotent bookings, courses, reschedules, cancels,
+  feed polls and board refreshes.
+
+Each phase books on days of its own (book the first half of the open days ahead, direct the
+third quarter, mixed the last quarter), so each meets the dataset's calendar, not another
+phase's bookings. The load ratio is direct's bookings per second over the floor's: the floor
+does no search, so the comparable app work is a booking with no search; the search + book
+ratio is reported beside it.
 
 Afterwards the servers are stopped and SQL checks that no two active holds overlap on any
 seat or staff member. Everything stays on 127.0.0.1, is bounded in time, and the server
@@ -26,7 +45,8 @@ import sys
 import threading
 import time
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -34,14 +54,17 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from backend.common.fields import local_iso
+from backend.scheduling.booking.fetch import calendar_of
 from backend.scheduling.booking.models import Hold
 from backend.scheduling.resources.choices import ScreeningStatus
 from backend.scheduling.resources.models import Clinic, Patient, Room, SessionType
 
 from . import cpu
+from .config import LOAD_PHASES
 from .dataset import iter_open_days
 from .dbsetup import REPO, VAR
-from .loadfloor import floor_run
+from .loadfloor import floor_run, share
 from .stats import summary
 
 SERVERS = 2
@@ -243,6 +266,92 @@ class Client(threading.Thread):
                 self.conflicts["constraint" if "same moment" in detail else "re-check"] += 1
 
 
+class DirectClient(threading.Thread):
+    """Bare bookings through the app, one after another over days of its own: no search.
+
+    ``days`` holds ``(day, first start)`` pairs, the start an aware ISO string. A 201 books
+    the next patient at the same start; a 409 moves to the ``next_free_start`` it names if
+    that is later on the same local day, else to the next day; anything else (or no answer)
+    is counted and moves to the next day.
+    """
+
+    def __init__(self, index, *, ports, token, patients, days, session_type, zone, deadline):
+        super().__init__(name=f"bench-direct-{index}", daemon=True)
+        self.ports = ports
+        self.token = token
+        self.patients = patients
+        self.days = days
+        self.session_type = session_type
+        self.zone = zone
+        self.deadline = deadline
+        self.book_ms: list[float] = []
+        self.book_status: Counter = Counter()
+        self.errors: Counter = Counter()
+        self.conflicts: Counter = Counter()
+        self.requests = 0
+        self.days_started = 0
+        self.out_of_days = False  # every day done before the deadline
+        self.cpu_seconds = 0.0
+
+    def run(self) -> None:
+        started = time.thread_time()
+        try:
+            self._run()
+        finally:
+            self.cpu_seconds = time.thread_time() - started
+
+    def _next_start(self, data: bytes, day: date, start: str) -> str | None:
+        """The 409's next free start if it is later on ``day``, else None (next day)."""
+        try:
+            following = json.loads(data).get("next_free_start")
+        except (ValueError, AttributeError):
+            return None
+        if not following:
+            return None
+        when = datetime.fromisoformat(following)
+        if when.astimezone(self.zone).date() != day or when <= datetime.fromisoformat(start):
+            return None
+        return following
+
+    def _run(self) -> None:
+        patient_index = 0
+        for day, first in self.days:
+            self.days_started += 1
+            start: str | None = first
+            while start is not None:
+                if (
+                    time.monotonic() >= self.deadline
+                    or self.requests >= MAX_REQUESTS_PER_CLIENT
+                    or patient_index >= len(self.patients)
+                ):
+                    return
+                body = {
+                    "patient": self.patients[patient_index],
+                    "session_type": self.session_type,
+                    "start": start,
+                }
+                port = self.ports[self.requests % len(self.ports)]
+                self.requests += 1
+                try:
+                    status, data, ms = _request(
+                        port, "POST", "/api/v1/appointments/", self.token, body
+                    )
+                except OSError as exc:
+                    self.errors[type(exc).__name__] += 1
+                    break
+                self.book_ms.append(ms)
+                self.book_status[str(status)] += 1
+                if status == 201:
+                    patient_index += 1  # the same start again: another seat may be free
+                elif status == 409:
+                    following = self._next_start(data, day, start)
+                    self.conflicts["same day" if following else "day full"] += 1
+                    start = following
+                else:
+                    break
+        self.out_of_days = True
+
+
 def _patients(clinic: Clinic, count: int) -> list[int]:
     rows = [
         Patient(
@@ -278,7 +387,7 @@ def overlaps(after_hold_id: int) -> dict[str, int]:
     return result
 
 
-PHASES = ("floor", "book", "mixed")
+PHASES = LOAD_PHASES
 
 
 def _monitor(url: str):
@@ -345,6 +454,70 @@ def _book_phase(*, ports, tokens, patients, days_by_pair, pairs, session_type, s
         "client_errors": dict(sum((t.errors for t in threads), Counter())),
         "booking_latency": summary(book_ms),
         "availability_latency": summary(search_ms),
+        "cpu": split,
+    }
+
+
+def _day_opening(clinic: Clinic, day: date) -> str:
+    """The day's first instant the clinic is open, as the API writes it (local midnight if
+    it has no hours that day: the API then refuses it and the client moves on)."""
+    windows = calendar_of(clinic).hours.windows_on(day, clinic.timezone)
+    start = windows[0].start if windows else datetime.combine(day, clock(0), clinic.zone)
+    return local_iso(start, clinic.zone)
+
+
+def _direct_phase(*, ports, tokens, clinics, patients, days_for, session_type, seconds, meter):
+    """Bare bookings through the app: each client over its own days of one clinic."""
+    parts = -(-len(tokens) // len(clinics))  # clients per clinic, as the floor spreads them
+    threads = []
+    for i, token in enumerate(tokens):
+        clinic = clinics[i % len(clinics)]
+        days = share(days_for(clinic), i // len(clinics), parts)
+        threads.append(
+            DirectClient(
+                i,
+                ports=ports[i % 2 :] + ports[: i % 2],
+                token=token,
+                patients=patients[i],
+                days=[(day, _day_opening(clinic, day)) for day in days],
+                session_type=session_type,
+                zone=clinic.zone,
+                deadline=0.0,
+            )
+        )
+    deadline = time.monotonic() + seconds
+    for thread in threads:
+        thread.deadline = deadline
+    meter.begin()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 120)
+    elapsed = time.perf_counter() - started
+    book_ms = [ms for t in threads for ms in t.book_ms]
+    status = sum((t.book_status for t in threads), Counter())
+    created = status.get("201", 0)
+    split = meter.end(
+        client_seconds=sum(t.cpu_seconds for t in threads),
+        requests=len(book_ms),
+        bookings=created,
+    )
+    return {
+        "seconds": round(elapsed, 1),
+        "requests": len(book_ms),
+        "requests_per_second": round(len(book_ms) / elapsed, 1),
+        "bookings_per_second": round(created / elapsed, 1),
+        "status_counts": dict(status),
+        "conflicts_by": dict(sum((t.conflicts for t in threads), Counter())),
+        "other_status": sum(n for s, n in status.items() if s not in ("201", "409")),
+        "server_errors": sum(n for s, n in status.items() if s.startswith("5")),
+        "client_errors": dict(sum((t.errors for t in threads), Counter())),
+        "days_started": sum(t.days_started for t in threads),
+        # Clients that booked every day they had before the time was up: the phase then
+        # ends early, and its rate is over the time it ran.
+        "clients_out_of_days": sum(t.out_of_days for t in threads),
+        "booking_latency": summary(book_ms),
         "cpu": split,
     }
 
@@ -432,9 +605,11 @@ def load_run(
     manager = Token.objects.get(user__username="bench-manager").key
     pairs = max(1, clients // 2)
     # Days after the in-process cases' windows and inside the dataset (an empty calendar
-    # would flatter the figures). The two clients of a pair share clinic and days; pairs on
-    # the same clinic take turns through its days. The mixed workload and the floor take
-    # later days, so each phase meets the dataset's calendar, not another phase's bookings.
+    # would flatter the figures). Search + book takes the first half of them: the two
+    # clients of a pair share clinic and days; pairs on the same clinic take turns through
+    # its days. Direct bookings take the third quarter, each client days of its own; the
+    # mixed workload the last quarter; so each phase meets the dataset's calendar, not
+    # another phase's bookings. (The floor's bookings are deleted once it has run.)
     today = timezone.now().astimezone(clinics[0].zone).date()
     last = date.fromisoformat(info["last_day"])
     first = today + timedelta(days=70)
@@ -448,13 +623,21 @@ def load_run(
         days = open_days[clinic.id][: max(1, len(open_days[clinic.id]) // 2)]
         days_by_pair[pair] = days[sharing.index(pair) :: len(sharing)]
 
+    def direct_days(clinic):
+        days = open_days[clinic.id]
+        return days[len(days) // 2 : 3 * len(days) // 4] or days
+
     def later_days(clinic):
         days = open_days[clinic.id]
-        return days[len(days) // 2 :] or days
+        return days[3 * len(days) // 4 :] or days
 
     per_client = int(MAX_REQUESTS_PER_CLIENT / 2) + 10
     patients = {
         i: _patients(clinics[(i % pairs) % len(clinics)], per_client) for i in range(clients)
+    }
+    direct_patients = {
+        i: _patients(clinics[i % len(clinics)], per_client if "direct" in phases else 0)
+        for i in range(clients)
     }
     mixed_patients = {i: _patients(clinics[i % len(clinics)], 400) for i in range(clients)}
     hold_mark = Hold.objects.order_by("-id").values_list("id", flat=True).first() or 0
@@ -493,6 +676,26 @@ def load_run(
                 leaders=[p.pid for p in processes],
                 backend_pids=lambda: cpu.database_backends(cursor),
             )
+            if "direct" in phases:
+                log(f"  direct: {clients} clients booking for {seconds:.0f} s, no search ...")
+                result["direct"] = _direct_phase(
+                    ports=ports,
+                    tokens=tokens,
+                    clinics=clinics,
+                    patients=direct_patients,
+                    days_for=direct_days,
+                    session_type=session_type,
+                    seconds=seconds,
+                    meter=meter,
+                )
+                direct = result["direct"]
+                log(
+                    f"  direct: {direct['status_counts'].get('201', 0)} bookings in "
+                    f"{direct['seconds']:.1f} s = {direct['bookings_per_second']}/s; "
+                    f"POST statuses {direct['status_counts']}; 5xx {direct['server_errors']}; "
+                    f"{direct['days_started']} days started, "
+                    f"{direct['clients_out_of_days']} clients ran out of days"
+                )
             if "book" in phases:
                 log(f"  book: {clients} clients for {seconds:.0f} s, ports {ports} ...")
                 result["book"] = _book_phase(
@@ -544,12 +747,16 @@ def load_run(
     if book:
         # The original workload's figures stay at the top level (the report's load table).
         result.update({k: v for k, v in book.items() if k not in ("cpu",)})
-    if book and result.get("floor"):
-        floor_rate = result["floor"]["bookings_per_second"]
-        result["ratio_to_floor"] = (
-            round(book["bookings_per_second"] / floor_rate, 3) if floor_rate else None
-        )
-    server_errors = sum(result.get(p, {}).get("server_errors", 0) for p in ("book", "mixed"))
+    floor_rate = result.get("floor", {}).get("bookings_per_second")
+    # The load ratio compares like with like: bare bookings through the app over bare
+    # bookings in SQL. Search + book does more work per booking; its ratio is kept beside.
+    for phase, key in (("direct", "ratio_to_floor"), ("book", "book_ratio_to_floor")):
+        if result.get(phase) and floor_rate is not None:
+            rate = result[phase]["bookings_per_second"]
+            result[key] = round(rate / floor_rate, 3) if floor_rate else None
+    server_errors = sum(
+        result.get(p, {}).get("server_errors", 0) for p in ("direct", "book", "mixed")
+    )
     result["server_errors_all"] = server_errors
     result["ok"] = (
         server_errors == 0

@@ -140,10 +140,10 @@ class FloorClient(threading.Thread):
             self.ready.set()
 
 
-def _share(items: list, part: int, parts: int) -> list:
+def share(items: list, part: int, parts: int) -> list:
     """The ``part``-th of ``parts`` disjoint shares of ``items`` (at least one item)."""
-    share = items[part::parts]
-    return share or [items[part % len(items)]]
+    mine = items[part::parts]
+    return mine or [items[part % len(items)]]
 
 
 def floor_run(*, url: str, clinics, days_for, clients: int, seconds: float, patients, log) -> dict:
@@ -174,7 +174,7 @@ def floor_run(*, url: str, clinics, days_for, clients: int, seconds: float, pati
             FloorClient(
                 i,
                 conninfo=conninfo,
-                seats=_share(seats[clinic.id], i // len(clinics), -(-clients // len(clinics))),
+                seats=share(seats[clinic.id], i // len(clinics), -(-clients // len(clinics))),
                 clinic=clinic,
                 patient_id=patients[i],
                 session_type=session_type,

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import dbsetup
-from .config import CASE_NAMES, size_appointments
+from .config import CASE_NAMES, LOAD_PHASES, size_appointments
 
 
 def _args(argv: list[str]) -> argparse.Namespace:
@@ -33,7 +33,7 @@ def _args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--load-seconds", type=float, default=60)
     parser.add_argument("--load-clients", type=int, default=8)
     parser.add_argument("--base-url", default="")
-    parser.add_argument("--load-phases", default="floor,book,mixed")
+    parser.add_argument("--load-phases", default=",".join(LOAD_PHASES))
     parser.add_argument("--quiet-wait", type=float, default=0)
     parser.add_argument("--build-only", action="store_true")
     return parser.parse_args(argv)
