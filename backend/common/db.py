@@ -19,8 +19,9 @@ from typing import Any
 
 import psycopg
 from django.db import connection
-from django.db.models import Aggregate, Func, IntegerField, QuerySet, TextField, Value
+from django.db.models import Aggregate, Func, IntegerField, Model, QuerySet, TextField, Value
 from django.db.models.functions import Cast
+from django.db.models.sql import InsertQuery
 from django.utils.dateparse import parse_datetime
 
 # --- expressions --------------------------------------------------------------------------
@@ -280,6 +281,61 @@ class PreparedQuery:
         with _prepared_cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
+
+
+# --- inserts ------------------------------------------------------------------------------
+
+# At most this many rows per statement are kept compiled (a course's holds are the most a
+# write makes at once); a longer insert is compiled for its own use.
+_INSERT_CACHED_ROWS = 64
+_INSERTS: dict[tuple, tuple[str, list, bool]] = {}
+
+
+def rows_insert(objs: list[Model], *, returning_ids: bool = True) -> list[Model]:
+    """INSERT new instances of one model in one statement, as ``bulk_create`` would, and
+    set their ids; the statement is compiled once per process for each number of rows.
+
+    Why: a booking writes four rows (appointment, holds, audit entry, outbox event) and
+    ``bulk_create`` built each statement afresh, about a quarter of a booking's CPU. The
+    SQL comes from Django's own insert compiler, for the same fields ``bulk_create``
+    writes (every concrete field but an automatic id); values go through each field's
+    ``pre_save`` and ``get_db_prep_save`` as there. No signals are sent (as with
+    ``bulk_create``).
+    """
+    if not objs:
+        return objs
+    model = type(objs[0])
+    opts = model._meta
+    key = (connection.vendor, opts.label, len(objs), returning_ids)
+    compiled = _INSERTS.get(key)
+    if compiled is None:
+        fields = [f for f in opts.concrete_fields if not f.generated and f is not opts.auto_field]
+        query = InsertQuery(model)
+        query.insert_values(fields, objs)
+        compiler = query.get_compiler(connection=connection)
+        compiler.returning_fields = [opts.pk] if returning_ids else None
+        [(statement, params)] = compiler.as_sql()
+        # PostgreSQL's compiler writes several rows as UNNEST of one array per field.
+        unnest = len(objs) > 1 and len(params) == len(fields)
+        compiled = (statement, fields, unnest)
+        if len(objs) <= _INSERT_CACHED_ROWS:
+            _INSERTS[key] = compiled
+    statement, fields, unnest = compiled
+    rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
+    values = (
+        [list(column) for column in zip(*rows, strict=True)]
+        if unnest
+        else [v for r in rows for v in r]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, values)
+        ids = cursor.fetchall() if returning_ids else None
+    for index, obj in enumerate(objs):
+        if ids is not None:
+            obj.pk = ids[index][0]
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objs
 
 
 # --- row locks ----------------------------------------------------------------------------

@@ -20,8 +20,9 @@ from backend.common.db import (
     raw_datetime,
     raw_rows_fetch,
     row_locks_take,
+    rows_insert,
 )
-from backend.scheduling.booking.models import Appointment, Hold, HoldKind
+from backend.scheduling.booking.models import Appointment, AppointmentEvent, Hold, HoldKind
 from backend.scheduling.resources.models import Patient, Seat
 from tests.factories import AppointmentFactory, ClinicFactory, HoldFactory, SeatFactory
 
@@ -213,6 +214,67 @@ def _hold_ending_before_it_starts() -> None:
         start=at(10),
         end=at(9),
     )
+
+
+# --- inserts ------------------------------------------------------------------------------
+
+
+def _hold_rows(holds):
+    return list(
+        Hold.objects.filter(id__in=[h.id for h in holds])
+        .order_by("id")
+        .values_list(
+            "id", "appointment_id", "kind", "seat_id", "staff_id", "start", "end", "active"
+        )
+    )
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_rows_insert_writes_what_bulk_create_writes_and_sets_the_ids(count):
+    appointment = AppointmentFactory(start=at(9))
+    seat = SeatFactory(room__clinic=appointment.clinic)
+
+    def holds(hour):
+        return [
+            Hold(appointment=appointment, kind=HoldKind.SESSION, seat=seat,
+                 start=at(hour + i), end=at(hour + i, 30))
+            for i in range(count)
+        ]  # fmt: skip
+
+    inserted = rows_insert(holds(9))
+    created = Hold.objects.bulk_create(holds(14))
+
+    assert all(h.pk is not None and not h._state.adding for h in inserted)
+    assert len({h.pk for h in inserted}) == count
+    written, expected = _hold_rows(inserted), _hold_rows(created)
+    assert [row[0] for row in written] == [h.pk for h in inserted]
+    # The same columns, five hours apart: only the ids and times differ.
+    shift = timedelta(hours=5)
+    assert [(*r[1:5], r[5] + shift, r[6] + shift, r[7]) for r in written] == [
+        r[1:] for r in expected
+    ]
+
+
+def test_rows_insert_compiles_once_per_number_of_rows_and_writes_json(django_assert_num_queries):
+    appointment = AppointmentFactory(start=at(9))
+    for day in range(3):
+        events = [
+            AppointmentEvent(
+                appointment=appointment, action="booked", at=at(9) + timedelta(days=day),
+                changes={"start": [None, at(10)], "day": day},
+            )
+        ]  # fmt: skip
+        with django_assert_num_queries(1):
+            rows_insert(events, returning_ids=False)
+
+    stored = AppointmentEvent.objects.filter(appointment=appointment).order_by("at")
+    assert [e.changes["day"] for e in stored] == [0, 1, 2]
+    assert stored[0].changes["start"][1] == at(10).isoformat()
+
+
+def test_rows_insert_of_nothing_runs_no_query(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert rows_insert([]) == []
 
 
 def test_a_check_violation_is_named_on_postgresql_and_on_sqlite_is_not():

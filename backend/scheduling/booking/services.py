@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import DatabaseError, IntegrityError, OperationalError, transaction
 
-from backend.common.db import constraint_violated, deadlock_detected
+from backend.common.db import constraint_violated, deadlock_detected, rows_insert
 from backend.common.errors import Conflict, InvalidInput
 from backend.common.fields import local_iso
 from backend.scheduling.authorizations.services import (
@@ -160,7 +160,7 @@ def _holds_for(appointment: Appointment, placement: Placement) -> list[Hold]:
 
 
 def holds_create(appointment: Appointment, placement: Placement) -> list[Hold]:
-    return Hold.objects.bulk_create(_holds_for(appointment, placement))
+    return rows_insert(_holds_for(appointment, placement))
 
 
 @dataclass(frozen=True)
@@ -199,57 +199,62 @@ def appointments_insert(items: list[NewAppointment], *, actor, now: datetime) ->
     """
     creator = actor if actor is not None and actor.is_authenticated else None
     links = _video_links(items)
-    appointments = Appointment.objects.bulk_create(
-        Appointment(
-            clinic_id=item.patient.clinic_id,
-            patient=item.patient,
-            session_type=item.session_type,
-            room_id=item.placement.seat.room_id if item.placement.seat else None,
-            seat_id=item.placement.seat.seat_id if item.placement.seat else None,
-            staff_id=item.placement.staff.staff_id if item.placement.staff else None,
-            start=item.placement.start,
-            end=item.placement.end,
-            recovery_end=item.placement.recovery_end,
-            escort_name=item.escort.name,
-            escort_phone=item.escort.phone,
-            video_link=links.get(item.placement.staff.staff_id, "")
-            if item.placement.staff and item.session_type.is_telehealth
-            else "",
-            notes=item.notes,
-            plan_id=item.plan_id,
-            ordinal=item.ordinal,
-            authorization_id=item.authorization_id,
-            created_by=creator,
-        )
-        for item in items
+    appointments = rows_insert(
+        [
+            Appointment(
+                clinic_id=item.patient.clinic_id,
+                patient=item.patient,
+                session_type=item.session_type,
+                room_id=item.placement.seat.room_id if item.placement.seat else None,
+                seat_id=item.placement.seat.seat_id if item.placement.seat else None,
+                staff_id=item.placement.staff.staff_id if item.placement.staff else None,
+                start=item.placement.start,
+                end=item.placement.end,
+                recovery_end=item.placement.recovery_end,
+                escort_name=item.escort.name,
+                escort_phone=item.escort.phone,
+                video_link=links.get(item.placement.staff.staff_id, "")
+                if item.placement.staff and item.session_type.is_telehealth
+                else "",
+                notes=item.notes,
+                plan_id=item.plan_id,
+                ordinal=item.ordinal,
+                authorization_id=item.authorization_id,
+                created_by=creator,
+            )
+            for item in items
+        ]
     )
     holds_by_appointment = [
         _holds_for(a, item.placement) for a, item in zip(appointments, items, strict=True)
     ]
-    Hold.objects.bulk_create(hold for holds in holds_by_appointment for hold in holds)
+    rows_insert([hold for holds in holds_by_appointment for hold in holds])
     for appointment, holds in zip(appointments, holds_by_appointment, strict=True):
         # What was just written is what a reader would fetch: no need to read it back.
         appointment.written_holds = holds
-    AppointmentEvent.objects.bulk_create(
-        AppointmentEvent(
-            appointment=appointment,
-            action="booked",
-            actor=creator,
-            at=now,
-            changes={
-                "start": [None, item.placement.start],
-                "seat": [None, item.placement.seat.label if item.placement.seat else "video"],
-                **(
-                    {"authorization": [None, item.authorization_id]}
-                    if item.authorization_id
-                    else {}
-                ),
-            },
-            note=f"Authorization override: {item.authorization_override}"
-            if item.authorization_override
-            else "",
-        )
-        for appointment, item in zip(appointments, items, strict=True)
+    rows_insert(
+        [
+            AppointmentEvent(
+                appointment=appointment,
+                action="booked",
+                actor=creator,
+                at=now,
+                changes={
+                    "start": [None, item.placement.start],
+                    "seat": [None, item.placement.seat.label if item.placement.seat else "video"],
+                    **(
+                        {"authorization": [None, item.authorization_id]}
+                        if item.authorization_id
+                        else {}
+                    ),
+                },
+                note=f"Authorization override: {item.authorization_override}"
+                if item.authorization_override
+                else "",
+            )
+            for appointment, item in zip(appointments, items, strict=True)
+        ],
+        returning_ids=False,
     )
     appointments_emit(appointments, type=EventType.APPOINTMENT_BOOKED, now=now)
     return appointments

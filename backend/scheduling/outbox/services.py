@@ -19,6 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.dispatch import Signal
 
+from backend.common.db import rows_insert
 from backend.scheduling.outbox.models import EventType, OutboxEvent
 
 # Sent (robustly) after a transaction that wrote outbox events has committed, with
@@ -81,11 +82,13 @@ def outbox_emit_many(events: Sequence[NewEvent], *, now: datetime) -> list[Outbo
     unknown = {e.type for e in events} - set(EventType.values)
     if unknown:
         raise ValueError(f"unknown outbox event type(s): {sorted(unknown)}")
-    rows = OutboxEvent.objects.bulk_create(
-        OutboxEvent(
-            clinic_id=e.clinic_id, type=e.type, subject=e.subject, data=e.data, created_at=now
-        )
-        for e in events
+    rows = rows_insert(
+        [
+            OutboxEvent(
+                clinic_id=e.clinic_id, type=e.type, subject=e.subject, data=e.data, created_at=now
+            )
+            for e in events
+        ]
     )
     _notify_on_commit(e.type for e in events)
     return rows
