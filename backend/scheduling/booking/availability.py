@@ -505,6 +505,21 @@ def _epoch_windows(windows: Iterable[Span]) -> list[EpochSpan]:
     return [EpochSpan(epoch_ceil(w.start), epoch_floor(w.end)) for w in windows]
 
 
+def _grid_at_or_after(bound: int, candidate: int, step: int, following: int) -> int:
+    """The next start to test: the first grid start at or after ``bound`` (the grid runs
+    through ``candidate`` every ``step`` seconds), and never before ``following``."""
+    steps = -(-(bound - candidate) // step)
+    return max(following, candidate + steps * step)
+
+
+def _seats_free_from(
+    seats: Sequence[SeatRef], busy: Mapping[int, EpochBlocks], start: int, end: int
+) -> int:
+    """When some seat could next hold ``[start, end)`` moved later, once none can now:
+    the earliest of each seat's ``free_from`` (each seat is busy, so each has blocks)."""
+    return min((busy[s.seat_id].free_from(start, end) for s in seats), default=start + 1)
+
+
 def _slots_iter(
     board: Board,
     spec: SessionSpec,
@@ -590,7 +605,11 @@ def _slots_iter(
                         continue
                 end = candidate + in_room
                 recovery_end = candidate + total
-                if not patient.is_free_between(candidate, recovery_end):
+                # A refusal below that names when it can next pass (a busy block's end)
+                # moves the grid there: every start before it would be refused the same.
+                free_from = patient.free_from(candidate, recovery_end)
+                if free_from > candidate:
+                    start = _grid_at_or_after(free_from, candidate, step_seconds, start)
                     continue
                 staff = None
                 if rota:
@@ -599,22 +618,35 @@ def _slots_iter(
                         continue
                 seat = None
                 if not telehealth:
-                    seat = _seat_pick(session_seats, seat_busy, candidate, candidate + seat_for)
+                    seat_end = candidate + seat_for
+                    seat = _seat_pick(session_seats, seat_busy, candidate, seat_end)
                     if seat is None:
+                        free_from = _seats_free_from(session_seats, seat_busy, candidate, seat_end)
+                        start = _grid_at_or_after(free_from, candidate, step_seconds, start)
                         continue
                 recovery_seat = None
                 if separate_recovery:
                     recovery_seat = _seat_pick(recovery_seats, seat_busy, end, recovery_end)
                     if recovery_seat is None:
+                        free_from = _seats_free_from(recovery_seats, seat_busy, end, recovery_end)
+                        start = _grid_at_or_after(
+                            free_from - in_room, candidate, step_seconds, start
+                        )
                         continue
                 if epoch_capacity is not None:
                     short, no_prescriber = epoch_capacity
-                    if recovery_end > end and not short.is_free_between(end, recovery_end):
-                        continue
-                    if spec.needs_prescriber and not no_prescriber.is_free_between(
-                        candidate, recovery_end
-                    ):
-                        continue
+                    if recovery_end > end:
+                        free_from = short.free_from(end, recovery_end)
+                        if free_from > end:
+                            start = _grid_at_or_after(
+                                free_from - in_room, candidate, step_seconds, start
+                            )
+                            continue
+                    if spec.needs_prescriber:
+                        free_from = no_prescriber.free_from(candidate, recovery_end)
+                        if free_from > candidate:
+                            start = _grid_at_or_after(free_from, candidate, step_seconds, start)
+                            continue
                 start_at = datetime.fromtimestamp(candidate, UTC)
                 end_at = datetime.fromtimestamp(end, UTC)
                 recovery_end_at = datetime.fromtimestamp(recovery_end, UTC)

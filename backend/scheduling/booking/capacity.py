@@ -196,20 +196,43 @@ def monitoring_short_blocks(
 ) -> EpochBlocks:
     """Where one more recovering patient would break the ratio, as blocks of whole epoch
     seconds: ``monitoring_shortfall_between`` for a recovery span is "the span meets a
-    block", one bisect instead of a walk over the steps it covers."""
-    instants = sorted(set(recovering.times) | set(monitors.times))
-    changes, i, j = [], 0, 0
-    now_recovering = now_monitors = 0
-    for instant in instants:
-        while i < len(recovering.times) and recovering.times[i] <= instant:
-            now_recovering = recovering.counts[i]
-            i += 1
-        while j < len(monitors.times) and monitors.times[j] <= instant:
-            now_monitors = monitors.counts[j]
-            j += 1
-        changes.append((instant, now_recovering + 1 > now_monitors * ratio))
+    block", one bisect instead of a walk over the steps it covers.
+
+    One merge of the two step functions (each time appears once in its own), writing the
+    blocks as it goes: a 4-week search merges about a thousand steps.
+    """
+    r_times, r_counts = recovering.times, recovering.counts
+    m_times, m_counts = monitors.times, monitors.counts
+    r_len, m_len = len(r_times), len(m_times)
+    starts: list[int] = []
+    ends: list[int] = []
     # Before any change nobody recovers and no monitor works: one patient is one too many.
-    return _bad_blocks(changes, bad_at_first=True)
+    since: int | None = _EARLIEST
+    i = j = now_recovering = now_monitors = 0
+    while i < r_len or j < m_len:
+        if j == m_len or (i < r_len and r_times[i] < m_times[j]):
+            instant, now_recovering = r_times[i], r_counts[i]
+            i += 1
+        elif i == r_len or m_times[j] < r_times[i]:
+            instant, now_monitors = m_times[j], m_counts[j]
+            j += 1
+        else:  # both change at this instant
+            instant, now_recovering, now_monitors = r_times[i], r_counts[i], m_counts[j]
+            i += 1
+            j += 1
+        # One more patient breaks the ratio: recovering + 1 > monitors x ratio.
+        if now_recovering >= now_monitors * ratio:
+            if since is None:
+                since = instant
+        elif since is not None:
+            if since < instant:
+                starts.append(since)
+                ends.append(instant)
+            since = None
+    if since is not None:
+        starts.append(since)
+        ends.append(_LATEST)
+    return EpochBlocks(starts, ends)
 
 
 def prescriber_gap_blocks(prescribers: EpochSteps) -> EpochBlocks:

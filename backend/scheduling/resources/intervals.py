@@ -176,6 +176,17 @@ class EpochBlocks:
             return False
         return i == len(starts) or starts[i] >= end
 
+    def free_from(self, start: int, end: int) -> int:
+        """``start`` if ``[start, end)`` is free; else the end of the last block it meets.
+
+        No span as long starting before that end is free: it would begin before the block
+        ends and end after the block begins. Search's loop jumps its candidates there.
+        """
+        j = bisect_left(self.starts, end)
+        if j and self.ends[j - 1] > start:
+            return self.ends[j - 1]
+        return start
+
 
 class Timeline:
     """The busy spans of one resource (a seat, a staff member, a patient).

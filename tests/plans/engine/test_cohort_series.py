@@ -113,7 +113,9 @@ phases = st.lists(
         key=st.uuids().map(str),
         count=st.integers(1, 3),
         min_gap_days=st.integers(1, 10),
-        max_gap_days=st.one_of(st.none(), st.integers(10, 30)),
+        # Above every least gap: the first session can then always move a day earlier
+        # (a gap with no room is the test below).
+        max_gap_days=st.one_of(st.none(), st.integers(11, 30)),
         offset_min_days=st.integers(0, 10),
     ),
     min_size=1,
@@ -138,3 +140,13 @@ def test_laid_out_series_keep_the_cadence_and_a_day_earlier_breaks_it(phases, da
 
     assert stay is None
     assert (earlier is None) == (ordinal == 1)
+
+
+def test_the_first_session_cannot_move_earlier_when_the_next_gap_has_no_room():
+    exact = [CohortPhase("dosing", 2, min_gap_days=10, max_gap_days=10)]
+    laid_out = {slot.ordinal: slot.day for slot in cohort_series(exact, MONDAY)}
+
+    earlier = cohort_move_check(exact, laid_out, 1, laid_out[1] - timedelta(days=1))
+
+    assert laid_out[2] - laid_out[1] == timedelta(days=10)
+    assert earlier is not None and "11 days after session 1" in earlier

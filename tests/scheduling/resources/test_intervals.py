@@ -363,3 +363,18 @@ def test_timeline_epoch_follows_adds_and_removes():
 
     assert timeline.epoch.is_free_between(_BASE + 30, _BASE + 90)
     assert not timeline.epoch.is_free_between(_BASE + 150, _BASE + 200)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pairs=_pairs, query=st.tuples(st.integers(-5, 470), st.integers(1, 60)))
+def test_epoch_blocks_free_from_is_the_first_start_that_can_be_free(pairs, query):
+    # Search jumps its candidates to ``free_from``: no start between the query's and it
+    # may be free for a span as long, and the start itself is returned exactly when free.
+    blocks = Timeline.from_epoch([(_BASE + a, _BASE + b) for a, b in pairs]).epoch
+    start, length = _BASE + query[0], query[1]
+
+    found = blocks.free_from(start, start + length)
+
+    assert (found == start) == blocks.is_free_between(start, start + length)
+    assert found >= start
+    assert not any(blocks.is_free_between(s, s + length) for s in range(start, found))
