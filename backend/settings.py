@@ -133,6 +133,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The few statements compiled once per process (common.db: a search's and a booking's
+    # board query, the row locks, a feed poll's lookups) run as prepared statements, planned
+    # once per connection; every other query binds on the client as Django's do, which
+    # never prepares. Off (0) behind a pooler in transaction mode, which cannot keep a
+    # statement prepared on one server connection for the next transaction.
+    if os.environ.get("DATABASE_PREPARED_STATEMENTS", "1") != "0":
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

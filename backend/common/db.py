@@ -175,7 +175,9 @@ def _prepared_cursor():
     PostgreSQL keeps a generic plan only if it costs no more). Django's own cursors bind
     parameters on the client, which cannot prepare; this one binds them on the server,
     for these statements only (the rest of the ORM is unchanged). It goes through
-    Django's cursor wrapper, so queries are counted and logged as any other.
+    Django's cursor wrapper, so queries are counted and logged as any other. Settings
+    turn preparing off for poolers (``DATABASE_PREPARED_STATEMENTS=0``: the connection's
+    ``prepare_threshold`` is then None); the statements still bind on the server.
     """
     if connection.vendor != "postgresql":
         return connection.cursor()
