@@ -19,6 +19,7 @@ from typing import Any
 
 import psycopg
 from django.db import connection
+from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import Aggregate, Func, IntegerField, Model, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 from django.db.models.sql import InsertQuery
@@ -182,7 +183,22 @@ def _prepared_cursor():
     if connection.vendor != "postgresql":
         return connection.cursor()
     connection.ensure_connection()
-    return connection._prepare_cursor(_PreparingCursor(connection.connection))
+    connection.validate_thread_sharing()
+    cursor = _PreparingCursor(connection.connection)
+    if connection.queries_logged:
+        return _LoggedPreparedCursor(cursor, connection)
+    return connection.make_cursor(cursor)
+
+
+class _LoggedPreparedCursor(CursorDebugWrapper):
+    """Logs (``connection.queries``, test query captures) a prepared statement as Django
+    logs its own: the SQL with its values. Django reads it back from the driver's last
+    query, which a prepared statement leaves empty."""
+
+    def debug_sql(self, sql=None, params=None, use_last_executed_query=False, many=False):
+        if use_last_executed_query and sql is not None:
+            sql = self.db.ops.compose_sql(sql, params)
+        return super().debug_sql(sql, params, use_last_executed_query=False, many=many)
 
 
 class _PreparingCursor(psycopg.Cursor):
