@@ -363,7 +363,16 @@ _LOCK_SQL: dict[tuple, str] = {}
 
 
 def _locking(model, ids: list[int]) -> QuerySet:
-    return model.objects.select_for_update().filter(id__in=ids).order_by("id").values_list("id")
+    # FOR NO KEY UPDATE: writers of these rows queue behind each other as with FOR UPDATE,
+    # but a row that merely refers to them (a new event naming the clinic, checked at
+    # commit) does not wait. With FOR UPDATE a booking holding its clinic's row and a
+    # cancel committing an event of that clinic deadlocked under load.
+    return (
+        model.objects.select_for_update(no_key=True)
+        .filter(id__in=ids)
+        .order_by("id")
+        .values_list("id")
+    )
 
 
 def row_locks_take(targets: list[tuple[Any, list[int]]]) -> None:

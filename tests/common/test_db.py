@@ -23,7 +23,8 @@ from backend.common.db import (
     rows_insert,
 )
 from backend.scheduling.booking.models import Appointment, AppointmentEvent, Hold, HoldKind
-from backend.scheduling.resources.models import Patient, Seat
+from backend.scheduling.outbox.models import OutboxEvent
+from backend.scheduling.resources.models import Clinic, Patient, Seat
 from tests.factories import AppointmentFactory, ClinicFactory, HoldFactory, SeatFactory
 
 pytestmark = pytest.mark.django_db
@@ -374,6 +375,45 @@ def test_row_locks_take_holds_the_rows_until_the_transaction_ends():
             list(Seat.objects.select_for_update(nowait=True).filter(pk=free.pk))
             with pytest.raises(OperationalError):
                 list(Seat.objects.select_for_update(nowait=True).filter(pk=held.pk))
+    finally:
+        release.set()
+        thread.join(timeout=60)
+
+
+@pytest.mark.postgres
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_row_locked_by_row_locks_take_can_still_be_referred_to_by_new_rows():
+    # A booking holds its clinic's row while it books; a cancel elsewhere in the clinic
+    # writes an outbox event naming the clinic, whose foreign key is checked at commit.
+    # Under FOR UPDATE that check waited for the booking (and deadlocked under load).
+    clinic = ClinicFactory()
+    taken = threading.Event()
+    release = threading.Event()
+
+    def holder() -> None:
+        try:
+            with transaction.atomic():
+                row_locks_take([(Clinic, [clinic.id])])
+                taken.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert taken.wait(timeout=30)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '3s'")
+            OutboxEvent.objects.create(
+                clinic=clinic, type="appointment.cancelled", data={}, created_at=at(9)
+            )
+        assert OutboxEvent.objects.filter(clinic=clinic).count() == 1
+        # Writers of the row itself still queue behind the holder.
+        with transaction.atomic(), pytest.raises(OperationalError):
+            list(Clinic.objects.select_for_update(nowait=True).filter(pk=clinic.pk))
     finally:
         release.set()
         thread.join(timeout=60)

@@ -216,7 +216,9 @@ def cohort_session_reschedule(
             .first()
         )
         if link is not None:
-            cohort = Cohort.objects.select_for_update(of=("self",)).get(pk=link.cohort_id)
+            cohort = Cohort.objects.select_for_update(of=("self",), no_key=True).get(
+                pk=link.cohort_id
+            )
             zone = link.cohort.clinic.zone
             days = {
                 ordinal: when.astimezone(zone).date()

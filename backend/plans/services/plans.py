@@ -391,7 +391,7 @@ def plan_lock(plan_id: int) -> TreatmentPlan:
     """Re-read a plan under a row lock: writers to one course queue here, before any other
     lock (then its appointments, then patients, seats and staff)."""
     return (
-        TreatmentPlan.objects.select_for_update(of=("self",))
+        TreatmentPlan.objects.select_for_update(of=("self",), no_key=True)
         .select_related("patient", "clinic")
         .get(pk=plan_id)
     )

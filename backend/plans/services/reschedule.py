@@ -77,7 +77,7 @@ def _course_lock(plan: TreatmentPlan, ordinal: int) -> _Course:
         )
     )
     rows = (
-        Appointment.objects.select_for_update(of=("self",))
+        Appointment.objects.select_for_update(of=("self",), no_key=True)
         .filter(id__in=list(links))
         .select_related("clinic", "patient", "session_type")
         .order_by("id")

@@ -38,4 +38,8 @@ def resources_lock(
 
 def appointment_lock(appointment_id: int) -> Appointment:
     """Re-read an appointment under a row lock (plain read on SQLite, which is serialized)."""
-    return Appointment.objects.select_for_update(of=("self",)).with_details().get(pk=appointment_id)
+    return (
+        Appointment.objects.select_for_update(of=("self",), no_key=True)
+        .with_details()
+        .get(pk=appointment_id)
+    )

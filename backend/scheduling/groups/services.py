@@ -230,7 +230,7 @@ def _facilitator_clashes(board, staff, start, end, clinic) -> list[Clash]:
 def _group_locked(group_id: int) -> GroupSession:
     """Re-read the group under its row lock: enrolments of one group queue here."""
     return (
-        GroupSession.objects.select_for_update(of=("self",))
+        GroupSession.objects.select_for_update(of=("self",), no_key=True)
         .select_related("clinic", "session_type", "room")
         .prefetch_related("room__seats", "staff")
         .get(pk=group_id)

@@ -192,7 +192,7 @@ def offer_search(entry: WaitlistEntry, clinic: Clinic, *, now: datetime) -> Plac
 def entry_lock(entry_id: int) -> WaitlistEntry:
     """Re-read an entry under a row lock; every waitlist writer takes it first."""
     return (
-        WaitlistEntry.objects.select_for_update(of=("self",))
+        WaitlistEntry.objects.select_for_update(of=("self",), no_key=True)
         .select_related("patient__clinic", "session_type", "replaces", "offer")
         .get(pk=entry_id)
     )

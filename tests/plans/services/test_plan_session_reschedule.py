@@ -223,7 +223,7 @@ def test_the_course_is_locked_up_front_in_one_order_before_anything_is_written(
 
     sqls = [q["sql"] for q in captured.captured_queries]
     first_write = next(i for i, sql in enumerate(sqls) if sql.startswith(("UPDATE", "DELETE")))
-    locks = [(i, sql) for i, sql in enumerate(sqls) if " FOR UPDATE" in sql]
+    locks = [(i, sql) for i, sql in enumerate(sqls) if re.search(r" FOR (NO KEY )?UPDATE", sql)]
     tables = ["plans_treatmentplan", "scheduling_appointment", "scheduling_patient"]
     tables += ["scheduling_seat", "scheduling_staff"]
     # (statement, place in it): patients, seats and staff are locked by one statement, in
