@@ -2,10 +2,13 @@
 
 Three parties share the machine in a load run: the app servers (every process of each
 gunicorn's process group, plus what its master reaped from workers that exited), the
-PostgreSQL backends serving this run's database, and the clients. A snapshot at the start
-and one at the end (before the servers stop) give each party's CPU seconds; divided by the
-requests served, CPU milliseconds per request. Whatever else the machine did meanwhile
-(other people's work on a shared machine) is reported beside it as noise.
+PostgreSQL backends serving this run's database (one that exits during a phase, a
+connection past its age, counts through the postmaster's reaped children, which on a
+shared server also holds other databases' backends that exit meanwhile), and the clients.
+A snapshot at the start and one at the end (before the servers stop) give each party's CPU
+seconds; divided by the requests served, CPU milliseconds per request. Whatever else the
+machine did meanwhile (other people's work on a shared machine) is reported beside it as
+noise.
 """
 
 from __future__ import annotations
@@ -55,6 +58,16 @@ def group_seconds(leader: int) -> float:
     return total + (process_seconds(leader, children=True) - process_seconds(leader))
 
 
+def parent_pid(pid: int) -> int | None:
+    fields = _fields(pid)
+    return int(fields[1]) if fields is not None else None
+
+
+def reaped_seconds(pid: int) -> float:
+    """CPU seconds of ``pid``'s children that have exited and been reaped (with theirs)."""
+    return process_seconds(pid, children=True) - process_seconds(pid)
+
+
 def pids_seconds(pids) -> dict[int, float]:
     return {pid: process_seconds(pid) for pid in pids}
 
@@ -85,12 +98,18 @@ class Meter:
         self.leaders = leaders
         self.backend_pids = backend_pids  # a callable: the backends to count, now
         self.start: dict | None = None
+        self.postmaster: int | None = None
 
     def _snapshot(self) -> dict:
         backends = list(self.backend_pids())
+        if self.postmaster is None and backends:
+            self.postmaster = parent_pid(backends[0])
         return {
             "servers": sum(group_seconds(leader) for leader in self.leaders),
             "backends": pids_seconds(backends),
+            # Backends that exit during the phase (a connection past its age) are gone
+            # from /proc by the end; the postmaster has reaped them, and counts their CPU.
+            "reaped": reaped_seconds(self.postmaster) if self.postmaster else 0.0,
             "machine": machine_busy_seconds(),
         }
 
@@ -101,11 +120,15 @@ class Meter:
         assert self.start is not None
         end = self._snapshot()
         servers = end["servers"] - self.start["servers"]
-        # A backend that started during the phase counts from zero.
+        # A backend that started during the phase counts from zero; one that exited
+        # counts through the postmaster's reaped children, less what it had used before.
         database = sum(
             seconds - self.start["backends"].get(pid, 0.0)
             for pid, seconds in end["backends"].items()
         )
+        exited = set(self.start["backends"]) - set(end["backends"])
+        database += end["reaped"] - self.start["reaped"]
+        database -= sum(self.start["backends"][pid] for pid in exited)
         machine = None
         if end["machine"] is not None and self.start["machine"] is not None:
             machine = end["machine"] - self.start["machine"]

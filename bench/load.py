@@ -617,22 +617,24 @@ def load_run(
     if (last - first).days < 20:  # a small dataset: its own few future days
         first = today + timedelta(days=1)
     open_days = {c.id: [d for d in iter_open_days(c, first, 400) if d <= last] for c in clinics}
+    # Every dataset day is about full (two free starts left), and a phase must not run out
+    # of free starts before its time is up: the open days after the dataset's last, which
+    # the run's clean-up empties again, give the rest. Direct bookings take the first 200
+    # of them (a booking's own work hardly depends on how full its day is: its board query
+    # reads that day's holds by index, and the in-process booking case measures it on a
+    # full day); search + book goes on to the next 200 once its dataset days are booked;
+    # the floor, whose rows are deleted as soon as it has run, may use them all.
+    after_dataset = {c.id: list(iter_open_days(c, last + timedelta(days=1), 400)) for c in clinics}
     days_by_pair = {}
     for pair in range(pairs):
         clinic = clinics[pair % len(clinics)]
         sharing = [p for p in range(pairs) if p % len(clinics) == pair % len(clinics)]
         days = open_days[clinic.id][: max(1, len(open_days[clinic.id]) // 2)]
+        days += after_dataset[clinic.id][200:]
         days_by_pair[pair] = days[sharing.index(pair) :: len(sharing)]
 
-    # Direct bookings need free starts for the whole phase, and every dataset day is about
-    # full (two free starts left): they book the open days after the dataset's last, which
-    # the run's clean-up empties again. A booking's own work hardly depends on how full its
-    # day is (its board query reads that day's holds by index; the in-process booking case
-    # measures it on a full day).
-    after_dataset = {c.id: list(iter_open_days(c, last + timedelta(days=1), 400)) for c in clinics}
-
     def direct_days(clinic):
-        return after_dataset[clinic.id]
+        return after_dataset[clinic.id][:200]
 
     def later_days(clinic):
         days = open_days[clinic.id]
@@ -662,7 +664,7 @@ def load_run(
         result["floor"] = floor_run(
             url=url,
             clinics=clinics,
-            days_for=lambda clinic: open_days[clinic.id],
+            days_for=lambda clinic: open_days[clinic.id] + after_dataset[clinic.id],
             clients=clients,
             seconds=seconds,
             patients=floor_patients,
