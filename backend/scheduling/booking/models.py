@@ -32,10 +32,10 @@ ACTIVE_STATUSES = (
     AppointmentStatus.DISCHARGED,
 )
 
-
-# Statuses whose active holds take capacity: the active ones, and a waitlist offer, which
-# holds its seat, staff member and monitored recovery until it is answered or lapses.
-HOLDING_STATUSES = (*ACTIVE_STATUSES, AppointmentStatus.OFFERED)
+# An appointment's holds are active exactly while it takes capacity: in one of these
+# statuses, or a waitlist offer (its seat, staff member and monitored recovery, until it
+# is answered or lapses). Cancelling, a no-show and a lapsed or declined offer deactivate
+# them in the same transaction, so capacity reads count active holds alone.
 
 
 class HoldKind(models.TextChoices):

@@ -8,6 +8,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from backend.scheduling.booking.models import Appointment, Hold, HoldKind
+from backend.scheduling.day.services import appointment_no_show
 from backend.scheduling.resources.choices import RoomKind
 from tests.factories import (
     PatientFactory,
@@ -58,6 +59,27 @@ def test_booking_refuses_a_recovery_beyond_monitors_x_ratio(front_desk_api, one_
     assert [c["resource"] for c in body["conflicts"]] == ["monitoring"]
     assert "3 patients would be recovering at 09:45" in body["detail"]
     assert Appointment.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_cancelled_or_missed_recovery_frees_its_place_in_the_ratio(
+    front_desk_api, one_nurse_world
+):
+    # The ratio counts active recovery holds alone: cancelling and a no-show must
+    # deactivate them, or the freed places would stay taken.
+    w = one_nurse_world
+    first = book(front_desk_api, w.patients[0], w.spravato, w.at(9)).json()["id"]
+    second = book(front_desk_api, w.patients[1], w.spravato, w.at(9, 15)).json()["id"]
+    assert book(front_desk_api, w.patients[2], w.spravato, w.at(9, 30)).status_code == 409
+
+    cancelled = front_desk_api.post(f"{URL}{first}/cancel/", {"reason": "ill"}, format="json")
+    assert cancelled.status_code == 200
+    assert book(front_desk_api, w.patients[2], w.spravato, w.at(9, 30)).status_code == 201
+
+    missed = Appointment.objects.get(pk=second)
+    appointment_no_show(actor=None, appointment=missed, now=w.at(9, 40))
+    assert book(front_desk_api, w.patients[3], w.spravato, w.at(9, 45)).status_code == 201
+    assert not Hold.objects.filter(appointment_id__in=[first, second], active=True).exists()
 
 
 @pytest.mark.django_db
