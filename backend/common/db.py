@@ -313,12 +313,12 @@ def rows_insert(objs: list[Model], *, returning_ids: bool = True) -> list[Model]
     """INSERT new instances of one model in one statement, as ``bulk_create`` would, and
     set their ids; the statement is compiled once per process for each number of rows.
 
-    Why: a booking writes four rows (appointment, holds, audit entry, outbox event) and
-    ``bulk_create`` built each statement afresh, about a quarter of a booking's CPU. The
-    SQL comes from Django's own insert compiler, for the same fields ``bulk_create``
-    writes (every concrete field but an automatic id); values go through each field's
-    ``pre_save`` and ``get_db_prep_save`` as there. No signals are sent (as with
-    ``bulk_create``).
+    Why: a booking writes four rows (appointment, holds, audit entry, outbox event), and
+    ``bulk_create`` built each statement afresh: the four were a quarter of a booking's
+    profile, their round trips included. The SQL comes from Django's own insert compiler,
+    for the same fields ``bulk_create`` writes (every concrete field but an automatic id);
+    values go through each field's ``pre_save`` and ``get_db_prep_save`` as there. No
+    signals are sent (as with ``bulk_create``).
     """
     if not objs:
         return objs
