@@ -9,6 +9,7 @@ retries, expired leases and anything whose wake-up was lost.
 import logging
 
 from django_tasks import task
+from django_tasks_db.models import DBTaskResult
 
 from backend.interop.webhooks.services import webhooks_pump as pump
 
@@ -25,9 +26,22 @@ def webhooks_pump() -> dict:
 
 
 def webhooks_wake(**_kwargs) -> None:
-    """Enqueue a pump now (connected to the outbox's ``events_committed`` signal)."""
+    """Enqueue a pump now (connected to the outbox's ``events_committed`` signal), unless
+    one is already waiting for a worker.
+
+    A waiting pump will read every event committed before it starts, this one included
+    (it is committed before the wake-up runs), so a second would only repeat its work. A
+    worker claims a pump before it reads, so a pump that has started is never waiting.
+    Checking costs a read; enqueueing a write and its commit, on every booking.
+    """
     try:
-        webhooks_pump.enqueue()
+        waiting = (
+            DBTaskResult.objects.ready()
+            .filter(task_path=webhooks_pump.module_path, queue_name=webhooks_pump.queue_name)
+            .exists()
+        )
+        if not waiting:
+            webhooks_pump.enqueue()
     except Exception:
         # The scheduled sweep delivers it a little later; the event itself is committed.
         logger.exception("Could not enqueue the webhook pump")
