@@ -192,9 +192,12 @@ class BoardEntrySerializer(ClinicLocalMixin, serializers.Serializer):
     start = serializers.DateTimeField(source="appointment.start")
     end = serializers.DateTimeField(source="appointment.end")
     recovery_end = serializers.DateTimeField(source="appointment.recovery_end")
-    checked_in_at = serializers.DateTimeField(source="appointment.checked_in_at")
-    session_started_at = serializers.DateTimeField(source="appointment.session_started_at")
-    discharged_at = serializers.DateTimeField(source="appointment.discharged_at")
+    # Null until that step of the day happens.
+    checked_in_at = serializers.DateTimeField(source="appointment.checked_in_at", allow_null=True)
+    session_started_at = serializers.DateTimeField(
+        source="appointment.session_started_at", allow_null=True
+    )
+    discharged_at = serializers.DateTimeField(source="appointment.discharged_at", allow_null=True)
     earliest_discharge = serializers.DateTimeField(
         allow_null=True, help_text="Minimum monitoring time reached (once the session started)."
     )

@@ -326,3 +326,16 @@ def test_board_writes_a_zero_utc_offset_as_z_in_every_time(front_desk_api):
         f"{world.day.isoformat()}T10:00:00Z",
         api_time(appointment.recovery_end, clinic.zone),
     )
+
+
+def test_every_null_a_board_entry_can_carry_is_nullable_in_the_schema(front_desk_api, live):
+    # A booked appointment: not checked in, not started, not discharged, no escort times.
+    live.appointment(start=ago(-60), seat=live.recliners[1])
+    entry = front_desk_api.get(BOARD, {"clinic": live.clinic.id}).json()["appointments"][0]
+    schema = front_desk_api.get("/api/schema/", {"format": "json"}).json()
+    properties = schema["components"]["schemas"]["BoardEntry"]["properties"]
+
+    nulls = {name for name, value in entry.items() if value is None}
+
+    assert {"checked_in_at", "session_started_at", "discharged_at"} <= nulls
+    assert {name for name in nulls if not properties[name].get("nullable")} == set()
