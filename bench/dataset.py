@@ -184,6 +184,8 @@ def watermarks_now() -> dict[str, int]:
 
 def run_rows_delete(watermarks: dict[str, int]) -> dict[str, int]:
     """Delete every row a benchmark run added after the dataset was built (keeps it stable)."""
+    from django_tasks_db.models import DBTaskResult
+
     from backend.plans.models import PlannedSession, TreatmentPlan
 
     removed = {}
@@ -200,6 +202,9 @@ def run_rows_delete(watermarks: dict[str, int]) -> dict[str, int]:
         removed["appointments"] = new.delete()[0]
         # Events and holds a run added to dataset appointments (none expected).
         AppointmentEvent.objects.filter(id__gt=watermarks["event"]).delete()
+        # The wake-ups its commits queued: no worker runs on a benchmark database, and a
+        # queue that grew run after run would slow every later check of it.
+        removed["tasks"] = DBTaskResult.objects.all().delete()[0]
         removed["patients"] = Patient.objects.filter(id__gt=watermarks["patient"]).delete()[0]
     return removed
 
