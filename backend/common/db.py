@@ -182,9 +182,13 @@ def _prepared_cursor():
     """
     if connection.vendor != "postgresql":
         return connection.cursor()
+    # As Django's own cursor(): drop a connection that failed its health check (the
+    # server restarted) before using it, so the request reconnects instead of failing.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
-    cursor = _PreparingCursor(connection.connection)
+    with connection.wrap_database_errors:
+        cursor = _PreparingCursor(connection.connection)
     if connection.queries_logged:
         return _LoggedPreparedCursor(cursor, connection)
     return connection.make_cursor(cursor)
