@@ -1,5 +1,6 @@
 """The ORM bypasses of ``backend.common.db``, against the real database (SQLite or PostgreSQL)."""
 
+import contextlib
 import threading
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -350,18 +351,17 @@ def test_row_locks_take_runs_one_statement_compiled_once_per_shape(django_assert
             row_locks_take([(Seat, ids), (Patient, [])])
 
 
-@pytest.mark.postgres
-@requires_postgres
-@pytest.mark.django_db(transaction=True)
-def test_row_locks_take_holds_the_rows_until_the_transaction_ends():
-    held, free = SeatFactory(), SeatFactory()
+@contextlib.contextmanager
+def locked_in_another_transaction(targets):
+    """``row_locks_take(targets)`` in a transaction of another thread (and connection),
+    held until the block ends."""
     taken = threading.Event()
     release = threading.Event()
 
     def holder() -> None:
         try:
             with transaction.atomic():
-                row_locks_take([(Seat, [held.id])])
+                row_locks_take(targets)
                 taken.set()
                 release.wait(timeout=30)
         finally:
@@ -371,13 +371,22 @@ def test_row_locks_take_holds_the_rows_until_the_transaction_ends():
     thread.start()
     try:
         assert taken.wait(timeout=30)
-        with transaction.atomic():
-            list(Seat.objects.select_for_update(nowait=True).filter(pk=free.pk))
-            with pytest.raises(OperationalError):
-                list(Seat.objects.select_for_update(nowait=True).filter(pk=held.pk))
+        yield
     finally:
         release.set()
         thread.join(timeout=60)
+
+
+@pytest.mark.postgres
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_row_locks_take_holds_the_rows_until_the_transaction_ends():
+    held, free = SeatFactory(), SeatFactory()
+
+    with locked_in_another_transaction([(Seat, [held.id])]), transaction.atomic():
+        list(Seat.objects.select_for_update(nowait=True).filter(pk=free.pk))
+        with pytest.raises(OperationalError):
+            list(Seat.objects.select_for_update(nowait=True).filter(pk=held.pk))
 
 
 @pytest.mark.postgres
@@ -388,22 +397,8 @@ def test_a_row_locked_by_row_locks_take_can_still_be_referred_to_by_new_rows():
     # writes an outbox event naming the clinic, whose foreign key is checked at commit.
     # Under FOR UPDATE that check waited for the booking (and deadlocked under load).
     clinic = ClinicFactory()
-    taken = threading.Event()
-    release = threading.Event()
 
-    def holder() -> None:
-        try:
-            with transaction.atomic():
-                row_locks_take([(Clinic, [clinic.id])])
-                taken.set()
-                release.wait(timeout=30)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=holder)
-    thread.start()
-    try:
-        assert taken.wait(timeout=30)
+    with locked_in_another_transaction([(Clinic, [clinic.id])]):
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '3s'")
@@ -414,9 +409,6 @@ def test_a_row_locked_by_row_locks_take_can_still_be_referred_to_by_new_rows():
         # Writers of the row itself still queue behind the holder.
         with transaction.atomic(), pytest.raises(OperationalError):
             list(Clinic.objects.select_for_update(nowait=True).filter(pk=clinic.pk))
-    finally:
-        release.set()
-        thread.join(timeout=60)
 
 
 def test_planner_statistics_are_written_on_sqlite_and_left_to_autovacuum_on_postgres(db):

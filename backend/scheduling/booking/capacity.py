@@ -17,6 +17,7 @@ fails another.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -172,7 +173,7 @@ class EpochSteps:
 _EARLIEST, _LATEST = -(2**62), 2**62
 
 
-def _bad_blocks(changes: list[tuple[int, bool]], bad_at_first: bool) -> EpochBlocks:
+def _bad_blocks(changes: Iterable[tuple[int, bool]], bad_at_first: bool) -> EpochBlocks:
     """The instants where a rule fails, as blocks, from (instant, fails from here on)."""
     starts: list[int] = []
     ends: list[int] = []
@@ -191,23 +192,14 @@ def _bad_blocks(changes: list[tuple[int, bool]], bad_at_first: bool) -> EpochBlo
     return EpochBlocks(starts, ends)
 
 
-def monitoring_short_blocks(
+def _ratio_changes(
     recovering: EpochSteps, monitors: EpochSteps, ratio: int
-) -> EpochBlocks:
-    """Where one more recovering patient would break the ratio, as blocks of whole epoch
-    seconds: ``monitoring_shortfall_between`` for a recovery span is "the span meets a
-    block", one bisect instead of a walk over the steps it covers.
-
-    One merge of the two step functions (each time appears once in its own), writing the
-    blocks as it goes: a 4-week search merges about a thousand steps.
-    """
+) -> Iterator[tuple[int, bool]]:
+    """One merge of the two step functions (each time appears once in its own): at each
+    instant either changes, whether one more recovering patient breaks the ratio."""
     r_times, r_counts = recovering.times, recovering.counts
     m_times, m_counts = monitors.times, monitors.counts
     r_len, m_len = len(r_times), len(m_times)
-    starts: list[int] = []
-    ends: list[int] = []
-    # Before any change nobody recovers and no monitor works: one patient is one too many.
-    since: int | None = _EARLIEST
     i = j = now_recovering = now_monitors = 0
     while i < r_len or j < m_len:
         if j == m_len or (i < r_len and r_times[i] < m_times[j]):
@@ -221,18 +213,18 @@ def monitoring_short_blocks(
             i += 1
             j += 1
         # One more patient breaks the ratio: recovering + 1 > monitors x ratio.
-        if now_recovering >= now_monitors * ratio:
-            if since is None:
-                since = instant
-        elif since is not None:
-            if since < instant:
-                starts.append(since)
-                ends.append(instant)
-            since = None
-    if since is not None:
-        starts.append(since)
-        ends.append(_LATEST)
-    return EpochBlocks(starts, ends)
+        yield instant, now_recovering >= now_monitors * ratio
+
+
+def monitoring_short_blocks(
+    recovering: EpochSteps, monitors: EpochSteps, ratio: int
+) -> EpochBlocks:
+    """Where one more recovering patient would break the ratio, as blocks of whole epoch
+    seconds: ``monitoring_shortfall_between`` for a recovery span is "the span meets a
+    block", one bisect instead of a walk over the steps it covers. A 4-week search merges
+    about a thousand steps."""
+    # Before any change nobody recovers and no monitor works: one patient is one too many.
+    return _bad_blocks(_ratio_changes(recovering, monitors, ratio), bad_at_first=True)
 
 
 def prescriber_gap_blocks(prescribers: EpochSteps) -> EpochBlocks:

@@ -16,11 +16,9 @@ def waitlist_runs() -> int:
     return DBTaskResult.objects.filter(task_path=TASK).count()
 
 
-def test_cancelling_enqueues_a_waitlist_run_when_someone_waits(
-    world, django_capture_on_commit_callbacks
-):
-    taken = world.appointment(world.at(9), patient=world.patients[2])
-    with django_capture_on_commit_callbacks(execute=True):
+def someone_waits(world, capture) -> None:
+    """The first patient joins the waitlist for the world's day (its commit wakes a run)."""
+    with capture(execute=True):
         waitlist_entry_create(
             actor=None,
             patient=world.patient,
@@ -29,6 +27,13 @@ def test_cancelling_enqueues_a_waitlist_run_when_someone_waits(
             date_to=world.day,
             now=timezone.now(),
         )
+
+
+def test_cancelling_enqueues_a_waitlist_run_when_someone_waits(
+    world, django_capture_on_commit_callbacks
+):
+    taken = world.appointment(world.at(9), patient=world.patients[2])
+    someone_waits(world, django_capture_on_commit_callbacks)
     before = waitlist_runs()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -51,15 +56,7 @@ def test_a_booking_enqueues_no_waitlist_run_even_when_someone_waits(
     world, django_capture_on_commit_callbacks
 ):
     # A booking takes a seat and frees none: nobody on the waitlist can gain from it.
-    with django_capture_on_commit_callbacks(execute=True):
-        waitlist_entry_create(
-            actor=None,
-            patient=world.patient,
-            session_type=world.spravato,
-            date_from=world.day,
-            date_to=world.day,
-            now=timezone.now(),
-        )
+    someone_waits(world, django_capture_on_commit_callbacks)
     before = waitlist_runs()
 
     with django_capture_on_commit_callbacks(execute=True):
