@@ -355,6 +355,25 @@ def staff_working_spans(member: StaffRef, calendar: ClinicCalendar, window: Span
     return spans
 
 
+def recovery_holds(clinic, *, since, window_start, window_end, exclude: list[int]):
+    """The clinic's active recovery holds meeting the window (``since`` bounds their start,
+    for the index), less the excluded appointments': what the monitoring ratio counts.
+
+    By the clinic's seats, not the appointment's clinic and status: an active hold always
+    belongs to an appointment that takes capacity (cancelling, a no-show or a lapsed offer
+    deactivates it), and joining every appointment of the clinic cost a 4-week search
+    ~10 ms on PostgreSQL at 100k.
+    """
+    return Hold.objects.filter(
+        seat__room__clinic=clinic,
+        kind=HoldKind.RECOVERY,
+        active=True,
+        start__gte=since,
+        start__lt=window_end,
+        end__gt=window_start,
+    ).exclude(appointment_id__in=exclude)
+
+
 def capacity_fetch(
     *,
     clinic: Clinic,
@@ -370,22 +389,13 @@ def capacity_fetch(
     hold does for the seat: accepting it re-checks nothing, so two offers (or an offer and
     a booking) must never together exceed the ratio.
     """
-    rows = (
-        Hold.objects.filter(
-            # By the clinic's seats, not the appointment's clinic and status: an active hold
-            # always belongs to a holding appointment (cancelling, a no-show or an expired
-            # offer deactivates it), and joining every appointment of the clinic cost a
-            # 4-week search ~10 ms on PostgreSQL at 100k.
-            seat__room__clinic=clinic,
-            kind=HoldKind.RECOVERY,
-            active=True,
-            start__gte=window.start - MAX_HOLD_SPAN,
-            start__lt=window.end,
-            end__gt=window.start,
-        )
-        .exclude(appointment_id__in=list(exclude_appointment_ids))
-        .values_list(EpochSeconds("start"), EpochSeconds("end"))
-    )
+    rows = recovery_holds(
+        clinic,
+        since=window.start - MAX_HOLD_SPAN,
+        window_start=window.start,
+        window_end=window.end,
+        exclude=list(exclude_appointment_ids),
+    ).values_list(EpochSeconds("start"), EpochSeconds("end"))
     recovering = [Span.from_epoch(start, end) for start, end in raw_rows_fetch(rows)]
     monitors = [s for m in resources.monitors for s in staff_working_spans(m, calendar, window)]
     prescribers = [
@@ -539,19 +549,9 @@ def _board_query(
     """
     int_field, time_field = IntegerField(), DateTimeField()
     recovering = (
-        Hold.objects.filter(
-            # By the clinic's seats, not the appointment's clinic and status: an active hold
-            # always belongs to a holding appointment (cancelling, a no-show or an expired
-            # offer deactivates it), and joining every appointment of the clinic cost a
-            # 4-week search ~10 ms on PostgreSQL at 100k.
-            seat__room__clinic=clinic,
-            kind=HoldKind.RECOVERY,
-            active=True,
-            start__gte=since,
-            start__lt=window_end,
-            end__gt=window_start,
+        recovery_holds(
+            clinic, since=since, window_start=window_start, window_end=window_end, exclude=exclude
         )
-        .exclude(appointment_id__in=exclude)
         .order_by()
         .values_list(
             Value(_RECOVERY_HOLD),
