@@ -2,7 +2,8 @@
 
 - SQL expressions the ORM lacks (``EpochSeconds``, ``EpochMinutes``, ``IntegerList``,
   ``TextList``);
-- raw-cursor reads of ORM-built querysets (``raw_rows_fetch``, ``PreparedQuery``), used
+- raw-cursor reads of ORM-built querysets (``raw_rows_fetch``, ``PreparedQuery``,
+  ``PreparedGet``), used
   where profiling showed the ORM's own work costing as much as the query;
 - what the database driver says about a refused write (``constraint_violated``,
   ``deadlock_detected``), read from its diagnostics, never from the message text.
@@ -303,6 +304,61 @@ class PreparedQuery:
         with _prepared_cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
+
+
+class PreparedGet:
+    """One row of ``model`` by primary key with one foreign key's row (``select_related``),
+    as instances, compiled once per process (and prepared on PostgreSQL).
+
+    Why: a booking and a search read their patient with its clinic first, and building
+    that ``get()`` through the ORM cost more than the query. The SQL is the ORM's own for
+    ``model.objects.select_related(related).filter(pk=...)``; the values go through the
+    compiler's converters (SQLite's dates, booleans) and each row becomes its model's
+    instance through ``from_db``, the related one cached on the other as
+    ``select_related`` leaves it.
+    """
+
+    def __init__(self, model: type[Model], related: str) -> None:
+        self._model = model
+        self._field = model._meta.get_field(related)
+        self._compiled: dict[str, tuple[str, list, list, int]] = {}
+
+    def _compile(self) -> tuple[str, list, list, int]:
+        compiled = self._compiled.get(connection.vendor)
+        if compiled is None:
+            probe = _PROBES[int](0)
+            queryset = self._model.objects.select_related(self._field.name).filter(pk=probe)
+            compiler = queryset.query.get_compiler(connection=connection)
+            sql, params = compiler.as_sql()
+            if list(params) != [probe]:
+                raise RuntimeError("cannot prepare a lookup whose only value is not its key")
+            own = [f.attname for f in self._model._meta.concrete_fields]
+            related = [f.attname for f in self._field.related_model._meta.concrete_fields]
+            if len(compiler.select) != len(own) + len(related):
+                raise RuntimeError("the related row's columns are not the ones expected")
+            converters = list(
+                compiler.get_converters([col for col, _, _ in compiler.select]).items()
+            )
+            compiled = self._compiled[connection.vendor] = (sql, converters, own, related)
+        return compiled
+
+    def get(self, pk: int) -> Model | None:
+        """The instance with this key, its related row loaded (one query), or None."""
+        sql, converters, own, related = self._compile()
+        with _prepared_cursor() as cursor:
+            cursor.execute(sql, [pk])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        values = list(row)
+        for index, (functions, expression) in converters:
+            for function in functions:
+                values[index] = function(values[index], expression, connection)
+        obj = self._model.from_db(connection.alias, own, values[: len(own)])
+        rel = self._field.related_model.from_db(connection.alias, related, values[len(own) :])
+        # A null key's outer join gives a row of nulls: select_related caches None then.
+        self._field.set_cached_value(obj, rel if rel.pk is not None else None)
+        return obj
 
 
 # --- inserts ------------------------------------------------------------------------------

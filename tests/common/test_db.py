@@ -14,6 +14,7 @@ from backend.common.db import (
     EpochMinutes,
     EpochSeconds,
     IntegerList,
+    PreparedGet,
     PreparedQuery,
     constraint_violated,
     deadlock_detected,
@@ -26,7 +27,13 @@ from backend.common.db import (
 from backend.scheduling.booking.models import Appointment, AppointmentEvent, Hold, HoldKind
 from backend.scheduling.outbox.models import OutboxEvent
 from backend.scheduling.resources.models import Clinic, Patient, Seat
-from tests.factories import AppointmentFactory, ClinicFactory, HoldFactory, SeatFactory
+from tests.factories import (
+    AppointmentFactory,
+    ClinicFactory,
+    HoldFactory,
+    PatientFactory,
+    SeatFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -161,6 +168,38 @@ def test_prepared_query_builds_once_and_runs_one_query_per_call(django_assert_nu
         with django_assert_num_queries(1):
             assert prepared.rows(room=seat.room_id) == [(seat.id, seat.name)]
     assert len(built) == 1
+
+
+def _columns(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+
+def test_prepared_get_reads_what_select_related_reads_in_one_query(django_assert_num_queries):
+    patient = PatientFactory(
+        cleared=True, rems=True, date_of_birth=date(1980, 2, 29), clinic=ClinicFactory()
+    )
+    PatientFactory(clinic=patient.clinic)  # another row the key must not match
+    expected = Patient.objects.select_related("clinic").get(pk=patient.pk)
+    prepared = PreparedGet(Patient, "clinic")
+
+    for _ in range(2):  # compiled on the first call, reused on the second
+        with django_assert_num_queries(1):
+            got = prepared.get(patient.pk)
+            clinic = got.clinic  # cached with the row: no second query
+
+        assert (_columns(got), _columns(clinic)) == (_columns(expected), _columns(expected.clinic))
+        assert (type(got.date_of_birth), type(clinic.zone)) == (date, ZoneInfo)
+        assert not got._state.adding and got._state.db == "default"
+    assert prepared.get(patient.pk + 1000) is None
+
+
+def test_prepared_get_caches_no_row_for_a_null_key(django_assert_num_queries):
+    hold = HoldFactory(staff=None)
+
+    with django_assert_num_queries(1):
+        got = PreparedGet(Hold, "staff").get(hold.pk)
+        assert got.staff is None
+    assert _columns(got) == _columns(Hold.objects.get(pk=hold.pk))
 
 
 def _seats_in(rooms, since):

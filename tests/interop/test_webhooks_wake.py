@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from backend.interop.webhooks.tasks import webhooks_pump, webhooks_wake
@@ -43,3 +44,16 @@ def test_a_booking_commit_wakes_the_pump(
         )
 
     assert pumps("READY") == 1
+
+
+def test_a_pump_scheduled_for_later_is_not_waiting_so_a_wake_enqueues_one_now():
+    webhooks_wake()
+    # A pump that is READY but due later (a retry's back-off) would leave this commit's
+    # event until then: a wake enqueues one that runs now.
+    DBTaskResult.objects.filter(task_path=webhooks_pump.module_path).update(
+        run_after=timezone.now() + timedelta(minutes=5)
+    )
+    webhooks_wake()
+
+    due_now = DBTaskResult.objects.ready().filter(task_path=webhooks_pump.module_path)
+    assert (pumps("READY"), due_now.count()) == (2, 1)

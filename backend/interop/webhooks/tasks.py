@@ -7,10 +7,14 @@ retries, expired leases and anything whose wake-up was lost.
 """
 
 import logging
+from datetime import datetime
 
+from django.db.models import Q
+from django.utils import timezone
 from django_tasks import task
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, TaskResultStatus, get_date_max
 
+from backend.common.db import PreparedQuery
 from backend.interop.webhooks.services import webhooks_pump as pump
 
 logger = logging.getLogger(__name__)
@@ -25,6 +29,25 @@ def webhooks_pump() -> dict:
     return run.as_dict()
 
 
+def _waiting_pump(now):
+    # DBTaskResult.objects.ready(), with the time as a value: it reads the clock itself.
+    return (
+        DBTaskResult.objects.filter(
+            Q(run_after=get_date_max()) | Q(run_after__lte=now),
+            status=TaskResultStatus.READY,
+            task_path=webhooks_pump.module_path,
+            queue_name=webhooks_pump.queue_name,
+        )
+        .order_by()
+        .values_list("id")[:1]
+    )
+
+
+# Every commit with outbox events runs it: compiled once per process (building the
+# queryset cost more than running it).
+_WAITING_PUMP = PreparedQuery(_waiting_pump, now=datetime)
+
+
 def webhooks_wake(**_kwargs) -> None:
     """Enqueue a pump now (connected to the outbox's ``events_committed`` signal), unless
     one is already waiting for a worker.
@@ -35,11 +58,7 @@ def webhooks_wake(**_kwargs) -> None:
     Checking costs a read; enqueueing a write and its commit, on every booking.
     """
     try:
-        waiting = (
-            DBTaskResult.objects.ready()
-            .filter(task_path=webhooks_pump.module_path, queue_name=webhooks_pump.queue_name)
-            .exists()
-        )
+        waiting = bool(_WAITING_PUMP.rows(now=timezone.now()))
         if not waiting:
             webhooks_pump.enqueue()
     except Exception:

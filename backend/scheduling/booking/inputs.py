@@ -23,6 +23,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from backend.common.db import PreparedGet
 from backend.common.permissions import view_roles
 from backend.common.scoping import access_of, clinic_id_of
 from backend.scheduling.booking.fetch import clinic_config
@@ -107,13 +108,17 @@ def _start(value: Any) -> datetime:
     return result
 
 
-def _scoped(queryset: QuerySet, value: Any, *, access, roles, known=None) -> Any:
+def _scoped(queryset: QuerySet | PreparedGet, value: Any, *, access, roles, known=None) -> Any:
     """A ``ScopedPrimaryKeyRelatedField`` reference that the field would accept; taken
     from ``known`` (rows already loaded, by id) when it is there."""
     if type(value) is not int or not 0 < value <= ID_MAX:
         raise _Refer
     obj = known.get(value) if known is not None else None
-    if obj is None:
+    if obj is None and isinstance(queryset, PreparedGet):
+        obj = queryset.get(value)
+        if obj is None:
+            raise _Refer
+    elif obj is None:
         try:
             obj = queryset.get(pk=value)
         except queryset.model.DoesNotExist:
@@ -122,6 +127,10 @@ def _scoped(queryset: QuerySet, value: Any, *, access, roles, known=None) -> Any
     if clinic_id is not None and not access.has_role(clinic_id, roles):
         raise _Refer
     return obj
+
+
+# Every booking and search reads its patient with the clinic first (compiled once).
+_PATIENT = PreparedGet(Patient, "clinic")
 
 
 def _optional_scoped(data: dict, key: str, queryset: QuerySet, **kwargs) -> Any:
@@ -170,7 +179,7 @@ def booking_input_parse(data: Any, *, request, view) -> BookingInput | None:
         notes = _optional_text(data, "notes", NOTES_MAX)
         video_link = _video_link(data)
         override = _optional_text(data, "authorization_override", OVERRIDE_MAX)
-        patient = _scoped(Patient.objects.select_related("clinic"), data.get("patient"), **scope)
+        patient = _scoped(_PATIENT, data.get("patient"), **scope)
         return BookingInput(
             patient=patient,
             session_type=_scoped(
@@ -288,14 +297,14 @@ def availability_input_parse(query: Any, *, request, view) -> AvailabilityInput 
             if not STEP_MIN <= step <= STEP_MAX:
                 raise _Refer
 
-        def reference(key: str, queryset: QuerySet, known=None) -> Any:
+        def reference(key: str, queryset: QuerySet | PreparedGet, known=None) -> Any:
             if key not in given:
                 return None
             return _scoped(queryset, _query_id(given[key]), known=known, **scope)
 
         # The patient with its clinic (the search reads the clinic row anyway); the session
         # type then from that clinic's cached setup, if it is the clinic's own or built-in.
-        patient = reference("patient", Patient.objects.select_related("clinic"))
+        patient = reference("patient", _PATIENT)
         known = clinic_config(patient.clinic).session_types if patient is not None else None
         session_type = _scoped(
             SessionType.objects.all(),
