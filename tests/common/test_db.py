@@ -23,6 +23,7 @@ from backend.common.db import (
     raw_rows_fetch,
     row_locks_take,
     rows_insert,
+    rows_insert_together,
 )
 from backend.scheduling.booking.models import Appointment, AppointmentEvent, Hold, HoldKind
 from backend.scheduling.outbox.models import OutboxEvent
@@ -311,6 +312,54 @@ def test_rows_insert_compiles_once_per_number_of_rows_and_writes_json(django_ass
     stored = AppointmentEvent.objects.filter(appointment=appointment).order_by("at")
     assert [e.changes["day"] for e in stored] == [0, 1, 2]
     assert stored[0].changes["start"][1] == at(10).isoformat()
+
+
+def test_rows_insert_together_writes_each_list_in_one_statement_on_postgresql(
+    django_assert_num_queries,
+):
+    appointment = AppointmentFactory(start=at(9))
+    seat = SeatFactory(room__clinic=appointment.clinic)
+    holds = [
+        Hold(appointment=appointment, kind=HoldKind.SESSION, seat=seat,
+             start=at(hour), end=at(hour, 30))
+        for hour in (9, 11)
+    ]  # fmt: skip
+    event = AppointmentEvent(
+        appointment=appointment, action="booked", at=at(9), changes={"start": [None, at(9)]}
+    )
+    outbox = OutboxEvent(
+        clinic_id=appointment.clinic_id, type="appointment.booked", subject="appointment:1",
+        data={"appointment": appointment.id}, created_at=at(9),
+    )  # fmt: skip
+    statements = 1 if connection.vendor == "postgresql" else 3
+
+    with django_assert_num_queries(statements):
+        rows_insert_together([holds, [], [event], [outbox]])
+
+    assert [(h.start, h.end) for h in Hold.objects.filter(seat=seat).order_by("start")] == [
+        (at(9), at(9, 30)), (at(11), at(11, 30))
+    ]  # fmt: skip
+    assert list(AppointmentEvent.objects.values_list("appointment_id", "changes")) == [
+        (appointment.id, {"start": [None, at(9).isoformat()]})
+    ]
+    assert list(OutboxEvent.objects.values_list("subject", "data")) == [
+        ("appointment:1", {"appointment": appointment.id})
+    ]
+    assert not any(row._state.adding for row in [*holds, event, outbox])
+
+
+def test_rows_insert_together_writes_nothing_when_one_part_is_refused():
+    appointment = AppointmentFactory(start=at(9))
+    event = AppointmentEvent(appointment=appointment, action="booked", at=at(9), changes={})
+    backwards = Hold(
+        appointment=appointment, kind=HoldKind.SESSION, seat=appointment.seat,
+        start=at(10), end=at(9),
+    )  # fmt: skip
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows_insert_together([[event], [backwards]])
+
+    assert not AppointmentEvent.objects.filter(appointment=appointment).exists()
 
 
 def test_rows_insert_of_nothing_runs_no_query(django_assert_num_queries):

@@ -15,7 +15,12 @@ from typing import Any
 
 from django.db import DatabaseError, IntegrityError, OperationalError, transaction
 
-from backend.common.db import constraint_violated, deadlock_detected, rows_insert
+from backend.common.db import (
+    constraint_violated,
+    deadlock_detected,
+    rows_insert,
+    rows_insert_together,
+)
 from backend.common.errors import Conflict, InvalidInput
 from backend.common.fields import local_iso
 from backend.scheduling.authorizations.services import (
@@ -47,7 +52,7 @@ from backend.scheduling.booking.models import (
     HoldKind,
 )
 from backend.scheduling.outbox.models import EventType
-from backend.scheduling.outbox.services import appointments_emit
+from backend.scheduling.outbox.services import appointments_emit, appointments_event_rows
 from backend.scheduling.resources.choices import ScreeningStatus
 from backend.scheduling.resources.models import Patient, Room, Seat, SessionType, Staff
 
@@ -191,10 +196,11 @@ def _video_links(items: list["NewAppointment"]) -> dict[int, str]:
 
 
 def appointments_insert(items: list[NewAppointment], *, actor, now: datetime) -> list[Appointment]:
-    """Write already-checked placements in three statements, whatever their number.
+    """Write already-checked placements in two statements, whatever their number.
 
-    Callers hold the locks and the transaction. A whole course books with the same three
-    inserts (appointments, holds, audit entries) as a single session. Each appointment
+    Callers hold the locks and the transaction. A whole course books with the same
+    statements as a single session: the appointments (their ids read back), then their
+    holds, audit entries and outbox events together (``rows_insert_together``). Each appointment
     returned carries the holds written for it as ``written_holds``.
     """
     creator = actor if actor is not None and actor.is_authenticated else None
@@ -228,35 +234,38 @@ def appointments_insert(items: list[NewAppointment], *, actor, now: datetime) ->
     holds_by_appointment = [
         _holds_for(a, item.placement) for a, item in zip(appointments, items, strict=True)
     ]
-    rows_insert([hold for holds in holds_by_appointment for hold in holds])
     for appointment, holds in zip(appointments, holds_by_appointment, strict=True):
         # What was just written is what a reader would fetch: no need to read it back.
         appointment.written_holds = holds
-    rows_insert(
+    audit = [
+        AppointmentEvent(
+            appointment=appointment,
+            action="booked",
+            actor=creator,
+            at=now,
+            changes={
+                "start": [None, item.placement.start],
+                "seat": [None, item.placement.seat.label if item.placement.seat else "video"],
+                **(
+                    {"authorization": [None, item.authorization_id]}
+                    if item.authorization_id
+                    else {}
+                ),
+            },
+            note=f"Authorization override: {item.authorization_override}"
+            if item.authorization_override
+            else "",
+        )
+        for appointment, item in zip(appointments, items, strict=True)
+    ]
+    # The rows that follow the appointments, none read back: one statement.
+    rows_insert_together(
         [
-            AppointmentEvent(
-                appointment=appointment,
-                action="booked",
-                actor=creator,
-                at=now,
-                changes={
-                    "start": [None, item.placement.start],
-                    "seat": [None, item.placement.seat.label if item.placement.seat else "video"],
-                    **(
-                        {"authorization": [None, item.authorization_id]}
-                        if item.authorization_id
-                        else {}
-                    ),
-                },
-                note=f"Authorization override: {item.authorization_override}"
-                if item.authorization_override
-                else "",
-            )
-            for appointment, item in zip(appointments, items, strict=True)
-        ],
-        returning_ids=False,
+            [hold for holds in holds_by_appointment for hold in holds],
+            audit,
+            appointments_event_rows(appointments, type=EventType.APPOINTMENT_BOOKED, now=now),
+        ]
     )
-    appointments_emit(appointments, type=EventType.APPOINTMENT_BOOKED, now=now)
     return appointments
 
 

@@ -71,8 +71,9 @@ def _notify_on_commit(types: Iterable[str], using: str | None = None) -> None:
     transaction.on_commit(callback, using=using, robust=True)
 
 
-def outbox_emit_many(events: Sequence[NewEvent], *, now: datetime) -> list[OutboxEvent]:
-    """Write several events in one statement; the caller's transaction must be open."""
+def outbox_rows_build(events: Sequence[NewEvent], *, now: datetime) -> list[OutboxEvent]:
+    """The rows of several events, not yet written: the caller writes them in the open
+    transaction of the change they report (with its other rows, in one statement)."""
     if not events:
         return []
     if not transaction.get_connection().in_atomic_block:
@@ -82,16 +83,20 @@ def outbox_emit_many(events: Sequence[NewEvent], *, now: datetime) -> list[Outbo
     unknown = {e.type for e in events} - set(EventType.values)
     if unknown:
         raise ValueError(f"unknown outbox event type(s): {sorted(unknown)}")
-    rows = rows_insert(
-        [
-            OutboxEvent(
-                clinic_id=e.clinic_id, type=e.type, subject=e.subject, data=e.data, created_at=now
-            )
-            for e in events
-        ]
-    )
+    # Registered before the write: if the write fails, the transaction (or savepoint)
+    # rolls back and takes the callback with it.
     _notify_on_commit(e.type for e in events)
-    return rows
+    return [
+        OutboxEvent(
+            clinic_id=e.clinic_id, type=e.type, subject=e.subject, data=e.data, created_at=now
+        )
+        for e in events
+    ]
+
+
+def outbox_emit_many(events: Sequence[NewEvent], *, now: datetime) -> list[OutboxEvent]:
+    """Write several events in one statement; the caller's transaction must be open."""
+    return rows_insert(outbox_rows_build(events, now=now))
 
 
 def outbox_emit(
@@ -128,6 +133,13 @@ def appointment_event(appointment: Any, type: str) -> NewEvent:
 
 def appointments_emit(appointments: Iterable[Any], *, type: str, now: datetime) -> None:
     outbox_emit_many([appointment_event(a, type) for a in appointments], now=now)
+
+
+def appointments_event_rows(
+    appointments: Iterable[Any], *, type: str, now: datetime
+) -> list[OutboxEvent]:
+    """``appointments_emit``'s rows, for the caller to write with its own."""
+    return outbox_rows_build([appointment_event(a, type) for a in appointments], now=now)
 
 
 def plan_emit(plan: Any, *, type: str, now: datetime, appointments: Sequence[Any]) -> None:
