@@ -7,10 +7,10 @@ transaction. The pure check is the same one availability search uses, so a slot 
 on a quiet calendar is a slot that books.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import DatabaseError, IntegrityError, OperationalError, transaction
@@ -29,6 +29,7 @@ from backend.scheduling.authorizations.services import (
 )
 from backend.scheduling.booking.audit import appointment_event_record, field_changes
 from backend.scheduling.booking.availability import (
+    Board,
     Clash,
     Placement,
     next_free_start,
@@ -102,12 +103,45 @@ def clashes_as_conflicts(clashes: list[Clash], clinic) -> list[dict[str, Any]]:
     ]
 
 
-def clashes_raise(clashes: list[Clash], *, clinic, board, spec, start, now, staff_id) -> None:
-    """Turn a failed placement check into the right error: 400 for a bad time, else 409."""
+# How far ahead a 409 looks for the next free start, in local days from the one asked for.
+NEXT_FREE_DAYS = 28
+
+
+def clashes_raise(
+    clashes: list[Clash],
+    *,
+    clinic,
+    board,
+    spec,
+    start,
+    now,
+    staff_id,
+    board_over: Callable[[date, date], Board],
+) -> None:
+    """Turn a failed placement check into the right error: 400 for a bad time, else 409.
+
+    The 409 names the next free start. It is looked for first on ``board`` (the days of
+    the start asked for, already read); only when those days have none is a board over
+    the next ``NEXT_FREE_DAYS`` days read (``board_over(first day, last day)``): a board
+    knows nothing of the days outside it, and would offer a start there that is taken.
+    """
     bad_time = [c for c in clashes if c.resource in INPUT_CLASHES]
     if bad_time:
         raise InvalidInput("start", " ".join(c.message for c in bad_time))
-    nxt = next_free_start(board, spec, start, now=now, preferred_staff_id=staff_id)
+    first_day = local_date_of(clinic, max(start, now))
+    read_days = (local_date_of(clinic, start + spec.total) - first_day).days + 1
+    nxt = next_free_start(
+        board, spec, start, now=now, preferred_staff_id=staff_id, horizon_days=max(1, read_days)
+    )
+    if nxt is None and read_days < NEXT_FREE_DAYS:
+        nxt = next_free_start(
+            board_over(first_day, first_day + timedelta(days=NEXT_FREE_DAYS - 1)),
+            spec,
+            start,
+            now=now,
+            preferred_staff_id=staff_id,
+            horizon_days=NEXT_FREE_DAYS,
+        )
     detail = "This time is not free: " + " ".join(c.message for c in clashes)
     if nxt is not None:
         detail += f" The next free start is {_iso(nxt.start, clinic)}."
@@ -396,7 +430,22 @@ def placement_locked(
         result = _staff_clash(result, staff, clinic.zone)
     if not isinstance(result, Placement):
         clashes_raise(
-            result, clinic=clinic, board=board, spec=spec, start=start, now=now, staff_id=wanted
+            result,
+            clinic=clinic,
+            board=board,
+            spec=spec,
+            start=start,
+            now=now,
+            staff_id=wanted,
+            board_over=lambda date_from, date_to: board_fetch(
+                clinic=clinic,
+                session_type=session_type,
+                date_from=date_from,
+                date_to=date_to,
+                patient=patient,
+                exclude_appointment_ids=exclude_appointment_ids,
+                resources=resources,
+            ),
         )
     return result, resources
 

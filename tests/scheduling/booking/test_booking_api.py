@@ -495,3 +495,27 @@ def test_reschedule_a_session_of_a_retired_type_still_works(front_desk_api, worl
     assert moved.status_code == 200
     assert fresh.status_code == 400
     assert list(fresh.json()["errors"]) == ["session_type"]
+
+
+def test_a_409s_next_free_start_on_a_later_day_is_free_on_that_days_calendar(
+    front_desk_api, world
+):
+    # The patient's dosing day is taken, so the next start is on a later day; there both
+    # recliners are taken at the opening. The 409 reads the calendar of the day it
+    # searches, not only of the day asked for.
+    patient = world.patients[0]
+    assert book(front_desk_api, patient, world.spravato, world.at(9)).status_code == 201
+    following = world.day + timedelta(days=1)
+    while following.weekday() >= 5:
+        following += timedelta(days=1)
+    for other in world.patients[1:3]:
+        taken = book(front_desk_api, other, world.spravato, world.at(9, day=following))
+        assert taken.status_code == 201
+
+    response = book(front_desk_api, patient, world.spravato, world.at(14))
+
+    assert response.status_code == 409
+    offered = response.json()["next_free_start"]
+    assert offered is not None
+    retry = book(front_desk_api, patient, world.spravato, datetime.fromisoformat(offered))
+    assert retry.status_code == 201, retry.json()
