@@ -497,9 +497,7 @@ def test_reschedule_a_session_of_a_retired_type_still_works(front_desk_api, worl
     assert list(fresh.json()["errors"]) == ["session_type"]
 
 
-def test_a_409s_next_free_start_on_a_later_day_is_free_on_that_days_calendar(
-    front_desk_api, world
-):
+def test_a_409s_next_free_start_on_a_later_day_is_free_there(front_desk_api, world):
     # The patient's dosing day is taken, so the next start is on a later day; there both
     # recliners are taken at the opening. The 409 reads the calendar of the day it
     # searches, not only of the day asked for.
