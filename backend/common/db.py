@@ -319,20 +319,20 @@ class PreparedGet:
     """
 
     def __init__(self, model: type[Model], related: str) -> None:
-        self._model = model
+        self.model = model
         self._field = model._meta.get_field(related)
-        self._compiled: dict[str, tuple[str, list, list, int]] = {}
+        self._compiled: dict[str, tuple[str, list, list[str], list[str]]] = {}
 
-    def _compile(self) -> tuple[str, list, list, int]:
+    def _compile(self) -> tuple[str, list, list[str], list[str]]:
         compiled = self._compiled.get(connection.vendor)
         if compiled is None:
             probe = _PROBES[int](0)
-            queryset = self._model.objects.select_related(self._field.name).filter(pk=probe)
+            queryset = self.model.objects.select_related(self._field.name).filter(pk=probe)
             compiler = queryset.query.get_compiler(connection=connection)
             sql, params = compiler.as_sql()
             if list(params) != [probe]:
                 raise RuntimeError("cannot prepare a lookup whose only value is not its key")
-            own = [f.attname for f in self._model._meta.concrete_fields]
+            own = [f.attname for f in self.model._meta.concrete_fields]
             related = [f.attname for f in self._field.related_model._meta.concrete_fields]
             if len(compiler.select) != len(own) + len(related):
                 raise RuntimeError("the related row's columns are not the ones expected")
@@ -342,19 +342,20 @@ class PreparedGet:
             compiled = self._compiled[connection.vendor] = (sql, converters, own, related)
         return compiled
 
-    def get(self, pk: int) -> Model | None:
-        """The instance with this key, its related row loaded (one query), or None."""
+    def get(self, *, pk: int) -> Model:
+        """The instance with this key, its related row loaded (one query); the model's
+        ``DoesNotExist`` if there is none, as ``QuerySet.get``."""
         sql, converters, own, related = self._compile()
         with _prepared_cursor() as cursor:
             cursor.execute(sql, [pk])
             row = cursor.fetchone()
         if row is None:
-            return None
+            raise self.model.DoesNotExist(f"no {self.model._meta.object_name} {pk}")
         values = list(row)
         for index, (functions, expression) in converters:
             for function in functions:
                 values[index] = function(values[index], expression, connection)
-        obj = self._model.from_db(connection.alias, own, values[: len(own)])
+        obj = self.model.from_db(connection.alias, own, values[: len(own)])
         rel = self._field.related_model.from_db(connection.alias, related, values[len(own) :])
         # A null key's outer join gives a row of nulls: select_related caches None then.
         self._field.set_cached_value(obj, rel if rel.pk is not None else None)

@@ -185,20 +185,21 @@ def test_prepared_get_reads_what_select_related_reads_in_one_query(django_assert
 
     for _ in range(2):  # compiled on the first call, reused on the second
         with django_assert_num_queries(1):
-            got = prepared.get(patient.pk)
+            got = prepared.get(pk=patient.pk)
             clinic = got.clinic  # cached with the row: no second query
 
         assert (_columns(got), _columns(clinic)) == (_columns(expected), _columns(expected.clinic))
         assert (type(got.date_of_birth), type(clinic.zone)) == (date, ZoneInfo)
         assert not got._state.adding and got._state.db == "default"
-    assert prepared.get(patient.pk + 1000) is None
+    with pytest.raises(Patient.DoesNotExist):
+        prepared.get(pk=patient.pk + 1000)
 
 
 def test_prepared_get_caches_no_row_for_a_null_key(django_assert_num_queries):
     hold = HoldFactory(staff=None)
 
     with django_assert_num_queries(1):
-        got = PreparedGet(Hold, "staff").get(hold.pk)
+        got = PreparedGet(Hold, "staff").get(pk=hold.pk)
         assert got.staff is None
     assert _columns(got) == _columns(Hold.objects.get(pk=hold.pk))
 

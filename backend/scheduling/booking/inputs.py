@@ -114,11 +114,7 @@ def _scoped(queryset: QuerySet | PreparedGet, value: Any, *, access, roles, know
     if type(value) is not int or not 0 < value <= ID_MAX:
         raise _Refer
     obj = known.get(value) if known is not None else None
-    if obj is None and isinstance(queryset, PreparedGet):
-        obj = queryset.get(value)
-        if obj is None:
-            raise _Refer
-    elif obj is None:
+    if obj is None:
         try:
             obj = queryset.get(pk=value)
         except queryset.model.DoesNotExist:

@@ -234,8 +234,8 @@ def appointments_insert(items: list[NewAppointment], *, actor, now: datetime) ->
 
     Callers hold the locks and the transaction. A whole course books with the same
     statements as a single session: the appointments (their ids read back), then their
-    holds, audit entries and outbox events together (``rows_insert_together``). Each appointment
-    returned carries the holds written for it as ``written_holds``.
+    holds, audit entries and outbox events together (``rows_insert_together``). Each
+    appointment returned carries the holds written for it as ``written_holds``.
     """
     creator = actor if actor is not None and actor.is_authenticated else None
     links = _video_links(items)
